@@ -1,0 +1,36 @@
+# From Static to Video. On a fresh machine: `make demo`, then `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Extra pip flags, e.g. PIP_FLAGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+# for PyTorch's small CPU wheel on a laptop (plain PyPI serves a large CUDA build on Linux).
+PIP_FLAGS ?=
+
+.PHONY: setup demo test lab checkpoints bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(PIP_FLAGS) -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m toolkit demo --out outputs/
+
+# Unit tests and every notebook, executed in fast mode (TOOLKIT_FAST=1) by nbval.
+test: $(STAMP)
+	TOOLKIT_FAST=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env tests notebooks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+
+checkpoints: $(STAMP)
+	$(BIN)/python -m toolkit.denoising train --preset cpu --out assets/checkpoints
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_shapes.py
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache

@@ -1,0 +1,1 @@
+"""From Static to Video: the library the notebooks import."""

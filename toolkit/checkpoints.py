@@ -1,0 +1,108 @@
+"""Shipped weights: safetensors files with a JSON manifest beside them.
+
+A checkpoint `NAME` is two files in one folder:
+
+    NAME.safetensors   the tensors (never a pickle: loading a pickle can run code)
+    NAME.json          the manifest: {"name", "file", "sha256", "config", "command", "metrics", ...}
+
+`save` writes both atomically (to a temporary file, then `os.replace`), so an interrupted
+write leaves the previous checkpoint intact. `load` verifies the file's sha256 against the
+manifest and the manifest's config against the one the caller expects, and refuses
+anything else with an error that says what to do.
+"""
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "checkpoints"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, tampered with, or made for another configuration."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call write(tmp_path), then rename tmp_path onto path; on failure remove tmp_path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: dict | None = None,
+         extra: dict | None = None) -> Path:
+    """Write NAME.safetensors and NAME.json into `folder`; return the manifest's path."""
+    folder = Path(folder)
+    weights = folder / f"{name}.safetensors"
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    _atomic_write(weights, lambda tmp: save_file(tensors, tmp))
+    manifest = {
+        "name": name,
+        "file": weights.name,
+        "sha256": sha256_of(weights),
+        "config": config,
+        "command": command,
+        "metrics": metrics or {},
+        "torch": torch.__version__,
+        **(extra or {}),
+    }
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    manifest_path = folder / f"{name}.json"
+    _atomic_write(manifest_path, lambda tmp: Path(tmp).write_text(text))
+    return manifest_path
+
+
+def read_manifest(folder, name: str) -> dict:
+    path = Path(folder) / f"{name}.json"
+    if not path.exists():
+        raise CheckpointError(
+            f"No checkpoint manifest at {path}. Retrain it with `make checkpoints`, "
+            f"or pass the folder that holds {name}.json and {name}.safetensors.")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{path} is not valid JSON ({e}); restore it from git or retrain.") from e
+
+
+def load(folder, name: str, expected_config: dict | None = None) -> tuple[dict, dict]:
+    """Return (tensors, manifest) after checking the hash and, if given, the config."""
+    folder = Path(folder)
+    manifest = read_manifest(folder, name)
+    weights = folder / manifest.get("file", f"{name}.safetensors")
+    if weights.suffix != ".safetensors":
+        raise CheckpointError(
+            f"{weights.name} is not a .safetensors file. Pickled checkpoints (.pt, .pth, .ckpt) "
+            "can run arbitrary code when loaded and are refused; convert with safetensors.")
+    if not weights.exists():
+        raise CheckpointError(f"{weights} is missing. Retrain it with `make checkpoints`.")
+    actual = sha256_of(weights)
+    if actual != manifest.get("sha256"):
+        raise CheckpointError(
+            f"{weights} has sha256 {actual[:12]}..., but its manifest says "
+            f"{str(manifest.get('sha256'))[:12]}...: the file was changed or damaged. "
+            "Restore it from git or retrain it with `make checkpoints`.")
+    if expected_config is not None and manifest.get("config") != expected_config:
+        raise CheckpointError(
+            f"{name} was trained with config {manifest.get('config')}, "
+            f"but the code asked for {expected_config}. Build the model from the manifest's "
+            "config, or retrain the checkpoint for this config.")
+    return load_file(weights), manifest
