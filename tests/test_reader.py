@@ -3,14 +3,25 @@ import pytest
 import torch
 
 from toolkit.data import ShapesWorld, WorldConfig
-from toolkit.eval import read_clips, read_images
+from toolkit.eval import attribute_accuracy, read_clips, read_images
 
 KEYS = ("shape", "colour", "size", "motion")
 
 
-def accuracy(readings, batch, keys=KEYS):
-    right = [r.as_dict()[k] == batch.objects(i)[0][k] for i, r in enumerate(readings) for k in keys]
-    return sum(right) / len(right)
+def accuracy(readings, batch):
+    """Mean over the attributes of attribute_accuracy."""
+    scores = attribute_accuracy(readings, [batch.objects(i)[0] for i in range(len(batch))])
+    return sum(scores.values()) / len(scores)
+
+
+def test_attribute_accuracy_scores_only_what_the_truth_states():
+    batch = ShapesWorld().sample(4, seed=0)
+    readings = read_clips(batch.video)
+    readings[0].colour = "not a colour"
+    truth = [{"shape": o["shape"], "colour": o["colour"], "size": None} for o in (batch.objects(i)[0] for i in range(4))]
+    assert attribute_accuracy(readings, truth) == {"shape": 1.0, "colour": 0.75}
+    with pytest.raises(ValueError, match="one truth per reading"):
+        attribute_accuracy(readings, truth[:2])
 
 
 @pytest.mark.parametrize("config", [

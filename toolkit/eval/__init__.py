@@ -1,4 +1,4 @@
 """Measuring what was generated."""
-from .reader import Reading, read_clips, read_images
+from .reader import Reading, attribute_accuracy, read_clips, read_images
 
-__all__ = ["Reading", "read_clips", "read_images"]
+__all__ = ["Reading", "attribute_accuracy", "read_clips", "read_images"]

@@ -160,3 +160,19 @@ def _read_motion(path: torch.Tensor, side: int) -> str | None:
             return None  # a bounce combined with another movement is not in the vocabulary
         return f"{vertical}-{horizontal}"
     return horizontal or vertical
+
+
+def attribute_accuracy(readings: list[Reading], truth: list[dict]) -> dict[str, float]:
+    """Fraction of readings that match the truth, per attribute the truth states.
+
+    truth[i] is a dict of names ({"shape": "circle", ...}); keys that are None or absent
+    (a caption that does not mention size, an image's motion) are not scored.
+    """
+    if len(readings) != len(truth):
+        raise ValueError(f"{len(readings)} readings but {len(truth)} truths; pass one truth per reading")
+    scores = {}
+    for key in ("shape", "colour", "size", "motion"):
+        pairs = [(getattr(r, key), t.get(key)) for r, t in zip(readings, truth) if t.get(key) is not None]
+        if pairs:
+            scores[key] = sum(read == want for read, want in pairs) / len(pairs)
+    return scores
