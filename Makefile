@@ -28,6 +28,7 @@ lab: $(STAMP)
 
 checkpoints: $(STAMP)
 	$(BIN)/python -m toolkit.denoising train --preset cpu --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.frechet --out assets/checkpoints
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

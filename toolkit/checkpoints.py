@@ -63,6 +63,7 @@ def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: 
         "command": command,
         "metrics": metrics or {},
         "torch": torch.__version__,
+        "threads": torch.get_num_threads(),  # CPU results are bit-exact for a given thread count
         **(extra or {}),
     }
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
