@@ -41,6 +41,7 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; checkpoints are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

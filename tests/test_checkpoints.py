@@ -1,0 +1,74 @@
+"""Checkpoints: verified on load, refused when tampered, never half-written."""
+import json
+
+import pytest
+import torch
+
+from toolkit import checkpoints
+from toolkit.checkpoints import CheckpointError
+
+
+def saved(tmp_path, name="model"):
+    tensors = {"w": torch.arange(6.0).view(2, 3), "b": torch.zeros(2)}
+    checkpoints.save(tmp_path, name, tensors, {"width": 3}, "python make.py", {"psnr": 30.0})
+    return tensors
+
+
+def test_round_trip_and_manifest(tmp_path):
+    tensors = saved(tmp_path)
+    loaded, manifest = checkpoints.load(tmp_path, "model", expected_config={"width": 3})
+    assert all(torch.equal(loaded[k], tensors[k]) for k in tensors)
+    assert manifest["command"] == "python make.py" and manifest["metrics"] == {"psnr": 30.0}
+    assert manifest["sha256"] == checkpoints.sha256_of(tmp_path / "model.safetensors")
+
+
+def test_tampered_missing_and_mismatched_checkpoints_are_refused(tmp_path):
+    saved(tmp_path)
+    with pytest.raises(CheckpointError, match="trained with config"):
+        checkpoints.load(tmp_path, "model", expected_config={"width": 4})
+    weights = tmp_path / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="changed or damaged"):
+        checkpoints.load(tmp_path, "model")
+    weights.unlink()
+    with pytest.raises(CheckpointError, match="missing"):
+        checkpoints.load(tmp_path, "model")
+    with pytest.raises(CheckpointError, match="No checkpoint manifest"):
+        checkpoints.load(tmp_path, "other")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        checkpoints.load(tmp_path, "bad")
+
+
+def test_pickles_are_refused(tmp_path):
+    saved(tmp_path)
+    manifest = json.loads((tmp_path / "model.json").read_text())
+    torch.save({"w": torch.zeros(1)}, tmp_path / "model.pt")
+    manifest["file"] = "model.pt"
+    (tmp_path / "model.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match="Pickled checkpoints"):
+        checkpoints.load(tmp_path, "model")
+
+
+def test_a_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    tensors = saved(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken_save(tensors, path):
+        open(path, "wb").write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoints, "save_file", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.save(tmp_path, "model", {"w": torch.ones(3)}, {"width": 3}, "python make.py")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing new, nothing changed
+    loaded, _ = checkpoints.load(tmp_path, "model")
+    assert torch.equal(loaded["w"], tensors["w"])
+
+
+def test_shipped_checkpoints_verify():
+    for manifest in sorted(checkpoints.ASSETS.glob("*.json")):
+        tensors, data = checkpoints.load(checkpoints.ASSETS, manifest.stem)
+        assert tensors and data["command"].startswith("python -m toolkit"), manifest.name
