@@ -1,0 +1,148 @@
+"""Notebooks 02 and 03: a U-Net that draws shapes images from noise.
+
+The same network is trained with two objectives:
+* "epsilon": DDPM (Ho et al. 2020), predict the noise ε added on a linear schedule of 1000 steps;
+* "velocity": rectified flow / flow matching (Liu et al. 2022; Lipman et al. 2023), predict
+  u = ε − x₀ along the straight path x_t = (1 − t)·x₀ + t·ε.
+
+    python -m toolkit.image_diffusion train --objective epsilon --out assets/checkpoints
+    model = load("epsilon"); D = denoiser(model, "epsilon")      # then any sampler in toolkit.diffusion
+
+Training images come from the shapes world's training split, rendered fresh at every step.
+"""
+import argparse
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from . import checkpoints
+from .data import ShapesWorld, WorldConfig
+from .diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
+                        flow_times, sample_dpmpp_2m, sample_flow_heun)
+from .eval import read_images
+from .models.unet import UNet, UNetConfig
+from .runtime import pick
+from .train import TrainConfig, train
+
+OBJECTIVES = ("epsilon", "velocity")
+
+
+@dataclass(frozen=True)
+class ImageDiffusionConfig:
+    objective: str = "epsilon"
+    unet: str = "cpu"                 # a U-Net preset (toolkit.models.unet.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    steps: int = 3000
+    batch_size: int = 48
+    image_size: int = 32
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; choose one of {OBJECTIVES}")
+
+
+def schedule(objective: str):
+    """The noise path the objective trains on."""
+    return ddpm_schedule("linear") if objective == "epsilon" else FlowSchedule()
+
+
+class FlowTime(torch.nn.Module):
+    """The U-Net's time embedding is tuned for DDPM's 0..1000 scale: feed it 1000·t for t in [0, 1]."""
+
+    def __init__(self, unet: UNet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, x, t, **cond):
+        return self.unet(x, 1000 * t, **cond)
+
+
+def make_model(config: ImageDiffusionConfig) -> torch.nn.Module:
+    torch.manual_seed(config.seed)
+    unet = UNet.from_preset(config.unet)
+    return unet if config.objective == "epsilon" else FlowTime(unet)
+
+
+def image_batches(config: ImageDiffusionConfig):
+    """batches(k): batch number k of fresh training images, (B, 3, H, W) in [-1, 1]."""
+    world = ShapesWorld(WorldConfig(frames=1, height=config.image_size, width=config.image_size))
+    return lambda k: world.sample(config.batch_size, seed=config.seed * 1_000_003 + k, split="train").images
+
+
+def loss_function(config: ImageDiffusionConfig):
+    path, prediction = schedule(config.objective), config.objective
+    return lambda model, x0, generator: diffusion_loss(prediction, model, x0, path, generator=generator)
+
+
+def train_model(config: ImageDiffusionConfig, out_dir=None, progress: bool = True, command: str | None = None):
+    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
+                                           seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
+    return train(make_model(config), loss_function(config), image_batches(config), train_config,
+                 out_dir=out_dir, command=command, progress=progress)
+
+
+def denoiser(model: torch.nn.Module, objective: str):
+    """The trained network as D(x, σ) in σ-space, for every sampler of toolkit.diffusion."""
+    return SigmaDenoiser(model, schedule(objective), objective)
+
+
+@torch.no_grad()
+def generate(model, objective: str, n: int, steps: int, seed: int, image_size: int = 32) -> torch.Tensor:
+    """n images with a good default sampler: DPM-Solver++(2M) for epsilon, flow Heun for velocity."""
+    g = torch.Generator().manual_seed(seed)
+    noise = torch.randn(n, 3, image_size, image_size, generator=g)
+    if objective == "epsilon":
+        sigmas = ddpm_sigmas(schedule(objective), steps)
+        return sample_dpmpp_2m(denoiser(model, objective), noise * sigmas[0], sigmas)
+    return sample_flow_heun(FlowDenoiser(model, "velocity"), noise, flow_times(steps))
+
+
+def valid_shape_rate(images: torch.Tensor, min_match: float = 0.8) -> float:
+    """Fraction of images the attribute reader sees as one clean shape (template overlap >= min_match)."""
+    return sum(r.shape is not None and r.match >= min_match for r in read_images(images)) / len(images)
+
+
+def name_of(objective: str) -> str:
+    return f"shapes_{objective}_unet"
+
+
+def load(objective: str, folder=checkpoints.ASSETS) -> torch.nn.Module:
+    """The shipped network for an objective, verified against its manifest."""
+    manifest = checkpoints.read_manifest(folder, name_of(objective))
+    config = ImageDiffusionConfig(**manifest["config"])
+    tensors, _ = checkpoints.load(folder, name_of(objective), expected_config=asdict(config))
+    model = make_model(config)
+    model.load_state_dict(tensors)
+    return model.eval().requires_grad_(False)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolkit.image_diffusion", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["train"])
+    parser.add_argument("--objective", choices=OBJECTIVES, default="epsilon")
+    parser.add_argument("--steps", type=int, default=ImageDiffusionConfig.steps)
+    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
+    args = parser.parse_args(argv)
+    config = ImageDiffusionConfig(objective=args.objective, steps=args.steps)
+    command = "python -m toolkit.image_diffusion " + " ".join(sys.argv[1:] if argv is None else argv)
+
+    start = time.perf_counter()
+    result = train_model(config, out_dir=Path(args.runs) / name_of(args.objective), command=command)
+    seconds = time.perf_counter() - start
+    images = generate(result.ema_model, args.objective, n=pick(500, 50), steps=20, seed=1)
+    metrics = {"valid_shape_rate_20_steps": valid_shape_rate(images), "train_seconds_this_session": round(seconds),
+               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
+    path = checkpoints.save(args.out, name_of(args.objective), result.ema_model.state_dict(), asdict(config),
+                            command.strip(), metrics)
+    print(f"wrote {path}: {metrics}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
