@@ -1,0 +1,233 @@
+"""Builds notebooks/02_diffusion_from_scratch.ipynb."""
+from pathlib import Path
+
+from nb import build
+
+CELLS = [
+("md", r"""
+# 02 · Diffusion from scratch
+
+In notebook 01 a network learned to remove noise of a *known* strength from a photo. A diffusion model
+is that same denoiser, trained at every noise level from a whisper to pure static, and then run
+backwards: start from static, remove a little noise, repeat, until an image is left that nobody drew.
+
+**What you will build**
+1. The **forward process**: how an image of the shapes world dissolves into noise, step by step, and
+   the signal-to-noise ratio that measures it.
+2. The **training objective**: predict the noise that was added. You train a U-Net on it, live.
+3. **DDPM sampling** with the shipped model (trained with the same code for longer): the
+   noise-to-image progression, animated, and a slider to scrub through it.
+4. A **measurement** of what came out: does each sample read as one clean shape?
+"""),
+("code", r"""
+import matplotlib.pyplot as plt
+import torch
+
+from toolkit import image_diffusion
+from toolkit.data import ShapesWorld, WorldConfig
+from toolkit.diffusion import ddpm_schedule, ddpm_sigmas, q_sample, sample_ddpm, snr
+from toolkit.eval import read_images
+from toolkit.runtime import fast_mode, pick
+from toolkit.viz import animation, show_images
+from toolkit.viz.trajectory import progression_clip, progression_figure, timestep_scrubber
+
+plt.rcParams["figure.dpi"] = 80
+print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+"""),
+("md", r"""
+## 1. The forward process: dissolving an image
+
+DDPM (Ho et al., 2020) adds Gaussian noise in $T = 1000$ small steps with variances $\beta_1, \dots, \beta_T$
+(a **linear schedule** from $10^{-4}$ to $0.02$). Because Gaussians add up, any step can be reached in one go:
+
+$$x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon, \qquad \bar\alpha_t = \prod_{s \le t} (1 - \beta_s), \quad \varepsilon \sim \mathcal N(0, I).$$
+
+The image's share shrinks as $\sqrt{\bar\alpha_t}$ while the noise's grows as $\sqrt{1-\bar\alpha_t}$;
+the variance stays one throughout ("variance preserving").
+"""),
+("code", r"""
+world = ShapesWorld(WorldConfig(frames=1, height=32, width=32))
+images = world.sample(4, seed=0).images                      # (4, 3, 32, 32) in [-1, 1]
+schedule = ddpm_schedule("linear")                            # 1000 steps, beta from 1e-4 to 0.02
+noise = torch.randn(images.shape, generator=torch.Generator().manual_seed(0))
+times = [0, 50, 100, 200, 300, 500, 700, 999]
+
+noisy = torch.stack([q_sample(images, t, schedule, noise=noise) for t in times], 1)   # (4, 8, 3, 32, 32)
+show_images(noisy.flatten(0, 1).clamp(-1, 1), titles=[f"t = {t}" for t in times] * 4, columns=8,
+            suptitle="The forward process q(x_t | x_0): the same noise, growing");
+"""),
+("md", r"""
+By $t = 300$ the shape is barely visible; by $t = 500$ it is gone to the eye. The **signal-to-noise
+ratio** $\mathrm{SNR}(t) = \bar\alpha_t / (1 - \bar\alpha_t)$ says how much: it falls by nine orders of
+magnitude. The **cosine schedule** (Nichol & Dhariwal, 2021) spends fewer steps on hopeless noise.
+"""),
+("code", r"""
+t = torch.arange(1000)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.3))
+for name in ("linear", "cosine"):
+    s = ddpm_schedule(name)
+    ax1.plot(t, s.alphas_cumprod.sqrt(), label=f"{name}: signal share sqrt(alpha_bar)")
+    ax2.semilogy(t, snr(s, t.double()), label=name)
+ax1.set(xlabel="timestep t", ylabel="coefficient of x_0", title="How much of the image is left")
+ax2.set(xlabel="timestep t", ylabel="SNR (log scale)", title="Signal-to-noise ratio")
+ax2.axhline(1, color="grey", linestyle=":", label="SNR = 1")
+ax1.legend(), ax2.legend()
+fig.tight_layout()
+"""),
+("md", r"""
+## 2. The training objective: guess the noise
+
+Pick an image $x_0$, a time $t$ and noise $\varepsilon$; make $x_t$; ask a network $\varepsilon_\theta(x_t, t)$
+what noise was added. The loss is the mean squared error (Ho et al., 2020, eq. 14):
+
+$$L = \mathbb E_{x_0, t, \varepsilon}\, \big\| \varepsilon - \varepsilon_\theta(x_t, t) \big\|^2 .$$
+
+Knowing the noise is knowing the image: $\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon) / \sqrt{\bar\alpha_t}$.
+So this is notebook 01's denoiser again, told the noise level $t$, trained on every level at once.
+
+The network is a small **U-Net** (`toolkit/models/unet.py`, about 1.7 M parameters): convolutions that
+shrink the image to 8 x 8 and grow it back, with skip connections, self-attention at the bottom, and the
+time $t$ fed in as an embedding. The loss is `toolkit.diffusion.epsilon_loss`; the loop,
+`toolkit.train.train`, adds AdamW, an exponential moving average of the weights (EMA) and checkpoints.
+"""),
+("code", r"""
+config = image_diffusion.ImageDiffusionConfig(objective="epsilon", steps=pick(1500, 8), batch_size=32)
+live = image_diffusion.train_model(config)          # about 6 minutes on 2 cores in full mode
+
+losses = torch.tensor(live.losses)
+smooth = losses.unfold(0, min(50, len(losses)), 1).mean(1)
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot(losses, alpha=0.3, label="loss per step")
+ax.plot(range(len(losses) - len(smooth), len(losses)), smooth, label="moving average (50 steps)")
+ax.set(xlabel="training step", ylabel="MSE between true and predicted noise", yscale="log",
+       title=f"Training the noise predictor ({config.steps} steps of {config.batch_size} images)")
+ax.legend();
+"""),
+("md", r"""
+The loss falls fast at first (the network learns to say "mostly noise" at large $t$), then slowly, as
+it learns what shapes look like. Let us sample from this briefly trained model (with a fast sampler;
+notebook 03 is about samplers):
+"""),
+("code", r"""
+samples = image_diffusion.generate(live.ema_model, "epsilon", n=16, steps=20, seed=0)
+show_images(samples, columns=8, suptitle=f"Samples after {config.steps} training steps");
+"""),
+("md", r"""
+## 3. DDPM sampling with the shipped model
+
+The shipped checkpoint was trained with exactly this code for 3,000 steps of 48 images
+(`python -m toolkit.image_diffusion train --objective epsilon`, about 35 minutes on 2 cores; its
+manifest in `assets/checkpoints/` records the command, the config and the measured quality).
+
+**DDPM ancestral sampling** (Ho et al., 2020, Algorithm 2) walks the chain backwards. At each step the
+network's guess $\hat x_0$ gives the mean of the previous, slightly less noisy state, and fresh noise of
+the right size is added:
+
+$$x_{t-1} = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\hat x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t} x_t + \sqrt{\tilde\beta_t}\, z .$$
+"""),
+("code", r"""
+model = image_diffusion.load("epsilon")                       # hash-checked against its manifest
+D = image_diffusion.denoiser(model, "epsilon")                # D(x, sigma) -> predicted x0
+steps = pick(1000, 25)
+sigmas = ddpm_sigmas(schedule, steps)                         # the noise levels the sampler visits
+g = torch.Generator().manual_seed(1)
+start = torch.randn(8, 3, 32, 32, generator=g) * sigmas[0]
+with torch.no_grad():
+    final, trajectory = sample_ddpm(D, start, sigmas, generator=g, return_trajectory=True, progress=True)
+show_images(final, columns=8, suptitle=f"DDPM, {steps} steps, from pure noise");
+"""),
+("md", r"""
+### The noise-to-image progression
+
+Top row: the state $x_t$ as the sampler sees it. Middle: the network's guess of the final image,
+$\hat x_0$, at that step. Bottom: the noise it thinks it sees. The guess is a blurry average of all
+possible shapes at first, commits to a colour and a place early, and to a crisp outline late.
+"""),
+("code", r"""
+progression_figure(trajectory, index=0, columns=9, title="x_t, predicted x0 and predicted noise along the chain");
+"""),
+("code", r"""
+animation.inline(progression_clip(trajectory, indices=range(4), frames=60), fps=12, scale=5,
+                 title="left: x_t   right: predicted x0")
+"""),
+("md", r"""
+Scrub through the steps yourself (this needs a running kernel; on a repository page only the figures
+above show):
+"""),
+("code", r"""
+timestep_scrubber(trajectory, index=0)
+"""),
+("md", r"""
+## 4. Is it any good? Ask the reader
+
+Eyeballing is not measuring. The attribute reader from notebook 01 judges each sample: a sample is
+**valid** when the reader finds one shape whose drawn template overlaps it by at least 80%.
+"""),
+("code", r"""
+n = pick(200, 16)
+eval_steps = pick(250, 10)
+g = torch.Generator().manual_seed(2)
+eval_sigmas = ddpm_sigmas(schedule, eval_steps)
+with torch.no_grad():
+    batch = sample_ddpm(D, torch.randn(n, 3, 32, 32, generator=g) * eval_sigmas[0], eval_sigmas,
+                        generator=g, progress=True)
+rate = image_diffusion.valid_shape_rate(batch)
+real_rate = image_diffusion.valid_shape_rate(world.sample(n, seed=3).images)
+print(f"valid single shapes: {rate:.1%} of {n} DDPM samples ({eval_steps} steps); {real_rate:.0%} of real images")
+"""),
+("code", r"""
+readings = read_images(batch)
+order = sorted(range(n), key=lambda i: readings[i].match)
+worst, best = order[:8], order[-8:]
+titles = [f"{readings[i].colour} {readings[i].shape}\nmatch {readings[i].match:.2f}" for i in worst + best]
+show_images(batch[worst + best], titles=titles, columns=8,
+            suptitle="The reader's verdict: 8 worst samples (top) and 8 best (bottom)");
+"""),
+("code", r"""
+from toolkit.data import vocab
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+for ax, key, names in zip(axes, ("shape", "colour"), (vocab.SHAPES, vocab.COLOUR_NAMES)):
+    counts = torch.tensor([sum(getattr(r, key) == name for r in readings) for name in names], dtype=torch.float)
+    ax.bar(names, counts / n, label="generated")
+    ax.axhline(1 / len(names), color="grey", linestyle=":", label="uniform (roughly the training mix)")
+    ax.set(ylabel="fraction of samples", title=f"Which {key}s the model draws")
+    ax.legend(fontsize=8)
+fig.tight_layout()
+"""),
+("md", r"""
+The model has no prompt yet, so it draws whatever it likes; a healthy model draws every shape and colour
+about as often as the training data has them. Notebook 04 adds the prompt.
+
+## Where this shows up in production
+Every image and video diffusion model, from DDPM to Stable Diffusion, Sora, Veo and Wan, trains some
+version of this objective: noise the data at a random level, predict the noise (or a related target,
+notebook 03), minimise the squared error. What changes is the data (latents instead of pixels, notebook
+05), the network (transformers, notebook 08), and the guidance (notebook 04).
+
+## Exercises
+**1.** Compute $\bar\alpha_{500}$ for the linear schedule from `schedule.betas` yourself (hint:
+`torch.cumprod`).
+"""),
+("code", r"""
+from toolkit.exercises import check
+
+alpha_bar_500 = None   # your code here, e.g. torch.cumprod(1 - schedule.betas, 0)[500]
+check(alpha_bar_500, schedule.alphas_cumprod[500], what="alpha_bar_500")
+"""),
+("md", r"""
+**2.** Noise `images` to $t = 250$ by hand with the formula of section 1 and the fixed `noise`, and
+compare with `q_sample`.
+"""),
+("code", r"""
+x_250 = None   # your code here
+check(x_250, q_sample(images, 250, schedule, noise=noise), what="x_250")
+"""),
+("md", r"""
+**3.** Sample with only 50 DDPM steps (`ddpm_sigmas(schedule, 50)`) and measure the valid-shape rate.
+How much worse is it than 250 steps? Notebook 03 shows how better samplers need far fewer steps.
+"""),
+]
+
+if __name__ == "__main__":
+    build(Path(__file__).resolve().parents[1] / "02_diffusion_from_scratch.ipynb", CELLS)
