@@ -1,0 +1,282 @@
+"""Builds notebooks/01_denoising_a_photo.ipynb.
+
+    python notebooks/build/build_01.py
+    cd notebooks && ../.venv/bin/jupyter nbconvert --to notebook --execute --inplace 01_denoising_a_photo.ipynb
+"""
+from pathlib import Path
+
+from nb import build
+
+CELLS = [
+("md", r"""
+# 01 · Denoising a photo
+
+Every image and video generator in this course, like the ones behind Sora, Veo or Wan, is at heart a
+**denoiser**: a function that takes a noisy picture and the strength of its noise, and returns its best
+guess of the clean picture. This notebook builds one for real photographs and measures it against the
+classical methods that came before deep learning.
+
+**What you will build**
+1. A small set of real **photos** that ship inside matplotlib and scikit-image (nothing is downloaded);
+   one of them, Grace Hopper's portrait, is **held out**: never trained on, never tuned on.
+2. **Noise at many levels**, and the two scores that measure what is left: PSNR and SSIM.
+3. Four **classical denoisers** (blur, total variation, wavelets, non-local means), each tuned fairly.
+4. A small **learned denoiser**, told the noise level, trained here on a CPU; then the shipped one,
+   which beats the best classical method on the held-out photo.
+5. The **bridge to generation**: what a denoiser does when nothing of the photo is left.
+"""),
+("code", r"""
+%config InlineBackend.figure_formats = ["jpeg"]
+import matplotlib.pyplot as plt
+import torch
+
+from toolkit import checkpoints
+from toolkit import denoising as D
+from toolkit.data import photos
+from toolkit.exercises import check
+from toolkit.runtime import fast_mode, pick
+
+plt.rcParams["figure.dpi"] = 72
+print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+"""),
+("md", r"""
+## 1. The photos
+
+`toolkit.data.photos` lists the photographs that come with the installed packages. Each loads as a
+float tensor of shape (3, H, W) with values in [0, 1]; grayscale ones are repeated to three channels.
+Everything is trained and tuned on fourteen of them. The held-out photo (first, in red) is only ever used
+to measure; we score on its 256 × 256 centre (her face), which keeps every evaluation to seconds.
+"""),
+("code", r"""
+fig, axes = plt.subplots(3, 5, figsize=(12, 7.5))
+for ax, name in zip(axes.flat, photos.names()):
+    photo = photos.load_photo(name)
+    ax.imshow(photo.permute(1, 2, 0))
+    ax.set_title(f"{name}\n{photo.shape[1]}×{photo.shape[2]}" + ("  (HELD OUT)" if name == photos.HELD_OUT else ""),
+                 fontsize=9, color="crimson" if name == photos.HELD_OUT else "black")
+    ax.axis("off")
+fig.tight_layout()
+"""),
+("md", r"""
+## 2. Noise at many levels
+
+We add **Gaussian noise** of standard deviation $\sigma$ to every pixel and colour channel:
+
+$$y = x + \sigma\,\varepsilon, \qquad \varepsilon \sim \mathcal N(0, I).$$
+
+Pixel values run from 0 to 1, and σ is quoted in steps of 1/255 (one step of an 8-bit pixel) as in the
+papers: "σ = 25" means $\sigma = 25/255 \approx 0.1$. We do not clip $y$ to [0, 1], so the noise is exactly
+Gaussian. The score is the **peak signal-to-noise ratio**, $\text{PSNR} = 10 \log_{10}(1/\text{MSE})$ in
+decibels: +3 dB halves the squared error; 30 dB or more looks clean. **SSIM** (structural similarity,
+1 = identical) compares local means, contrasts and structure, closer to what an eye notices.
+"""),
+("code", r"""
+clean = photos.held_out_photo()                       # (3, 256, 256)
+fig, axes = plt.subplots(2, 4, figsize=(12, 6.4))
+for ax, sigma in zip(axes.flat, D.SIGMAS):
+    noisy = D.add_noise(clean, sigma, seed=0)
+    ax.imshow(noisy.clamp(0, 1).permute(1, 2, 0))
+    ax.set_title(f"σ = {sigma * 255:g}/255\nPSNR {D.psnr(clean, noisy):.1f} dB, SSIM {D.ssim(clean, noisy):.2f}",
+                 fontsize=10)
+    ax.axis("off")
+fig.tight_layout()
+"""),
+("md", r"""
+## 3. Classical denoisers, tuned fairly
+
+scikit-image gives us four classics, each with one strength knob:
+
+| method | idea | knob |
+|---|---|---|
+| Gaussian blur | average each pixel with its neighbours | blur width $k\sqrt{255\sigma}$ pixels |
+| total variation (Rudin, Osher, Fatemi 1992) | the closest image made of flat regions and sharp edges | weight $k\sigma$ |
+| wavelet, BayesShrink (Chang et al. 2000) | shrink the small wavelet coefficients, which are mostly noise | threshold from $k\sigma$ |
+| non-local means (Buades et al. 2005) | average pixels whose 5×5 neighbourhoods look alike | filter strength $h = k\sigma$ |
+
+All of them are told the true σ. A comparison is only honest if each one is set well, so the multiplier $k$ of
+each was chosen by `D.tune_classical`: the best mean PSNR over crops of the **training** photos at σ = 25,
+never the held-out one. Here is that search again (on three photos in fast mode):
+"""),
+("code", r"""
+tuning = D.tune_classical(photos=pick(photos.TRAIN, photos.TRAIN[:3]))
+fig, axes = plt.subplots(1, 4, figsize=(12, 2.8))
+for ax, (method, result) in zip(axes, tuning.items()):
+    ax.plot(list(result["psnr"]), list(result["psnr"].values()), "o-")
+    ax.axvline(D.STRENGTH[method], color="crimson", ls="--", label=f"shipped k = {D.STRENGTH[method]}")
+    ax.set(title=method, xlabel="multiplier k", ylabel="mean PSNR on training crops (dB)")
+    ax.legend(fontsize=8)
+fig.tight_layout()
+"""),
+("md", r"""
+Now the held-out photo, at every noise level. One fixed noise sample (seed 0) is used for every method, so
+the differences come from the methods alone.
+"""),
+("code", r"""
+classical = D.evaluate(D.CLASSICAL)
+print(D.format_table(classical, "psnr"))
+print()
+print(D.format_table(classical, "ssim"))
+"""),
+("code", r"""
+sigma = D.HEADLINE_SIGMA
+noisy = D.add_noise(clean, sigma, seed=0)
+fig, axes = plt.subplots(1, 5, figsize=(14, 3.3))
+panels = {"noisy": noisy, **{name: denoise(noisy, sigma) for name, denoise in D.CLASSICAL.items()}}
+for ax, (name, picture) in zip(axes, panels.items()):
+    ax.imshow(picture.clamp(0, 1).permute(1, 2, 0))
+    ax.set_title(f"{name}\n{D.psnr(clean, picture):.2f} dB", fontsize=10)
+    ax.axis("off")
+fig.tight_layout()
+"""),
+("md", r"""
+Blur removes noise and detail alike. Total variation keeps edges but paints skin as flat patches.
+Non-local means does best: a face repeats itself (skin, hair, the rim of the glasses), and averaging
+look-alike patches removes noise without blurring across edges.
+
+## 4. A small learned denoiser
+
+`toolkit.models.photo_denoiser` is an FFDNet-style network (Zhang, Zuo, Zhang 2018):
+
+* the image is folded into a half-resolution stack of 2×2 sub-images (**pixel unshuffle**), so each
+  3×3 convolution costs a quarter as much and sees twice as far;
+* the noise level enters as **one extra input map** filled with σ: one network for every noise level;
+* it predicts the **noise**, not the image (DnCNN's residual learning): $D(y, \sigma) = y - \hat n(y, \sigma)$;
+* a few **residual blocks**, whose last convolutions start at zero, so the untrained network returns its
+  input unchanged, and training only has to learn the correction.
+
+It is trained on random 64×64 patches of the training photos (random position, flip and rotation), each with
+its own σ drawn uniformly between 5/255 and 100/255, to minimise the squared error to the clean patch. Each
+patch's error is weighted by $(25/255)/\sigma$: otherwise the noisiest patches, whose errors are largest,
+would drown out the quiet ones and the network would neglect low noise levels.
+"""),
+("code", r"""
+print(D.get_config("cpu"))
+model, history = D.train_photo_denoiser("cpu", seed=0)       # fast mode: the preset's fast_steps
+print(f"{history['steps']} steps in {history['seconds']:.0f} s, "
+      f"{sum(p.numel() for p in model.parameters()):,} parameters")
+"""),
+("code", r"""
+loss = torch.tensor(history["loss"])
+window = max(1, len(loss) // 30)
+smooth = loss.unfold(0, window, window).mean(1)                    # mean over windows of steps
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.semilogy((torch.arange(len(smooth)) + 0.5) * window, smooth)
+ax.set(xlabel="training step", ylabel="weighted MSE (log scale)",
+       title="learning to denoise (all noise levels mixed)")
+ax.grid(alpha=0.3)
+"""),
+("md", r"""
+### The shipped checkpoint
+
+The run above is the full one in full mode (about five minutes on one free CPU core, longer when other jobs
+share the machine) and a 30-step sketch in fast mode.
+Either way, here is the checkpoint that ships in `assets/checkpoints/`, trained by the command in its
+manifest. `load_photo_denoiser` builds the network from the manifest's config and refuses weights whose
+sha256 does not match.
+"""),
+("code", r"""
+learned = D.load_photo_denoiser()
+manifest = checkpoints.read_manifest(checkpoints.ASSETS, D.NAME)
+print("command:", manifest["command"])
+print(f"trained in {manifest['metrics']['train_seconds']:.0f} s, {manifest['metrics']['steps']} steps")
+print(f"this session's model at σ = 25: {D.psnr(clean, model.denoise(noisy, sigma)):.2f} dB, "
+      f"the shipped one: {D.psnr(clean, learned.denoise(noisy, sigma)):.2f} dB")
+"""),
+("md", r"""
+## 5. Every method, every noise level
+"""),
+("code", r"""
+table = D.evaluate({**D.CLASSICAL, "learned (shipped)": learned.denoise})
+print(D.format_table(table, "psnr"))
+at25 = {name: row[25.0]["psnr"] for name, row in table.items()}
+best = max(D.CLASSICAL, key=at25.get)
+print(f"\nσ = 25: learned {at25['learned (shipped)']:.2f} dB, best classical ({best}) {at25[best]:.2f} dB, "
+      f"margin {at25['learned (shipped)'] - at25[best]:+.2f} dB")
+"""),
+("code", r"""
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+for name, row in table.items():
+    levels = list(row)
+    style = dict(lw=2.5, color="black") if name.startswith("learned") else dict(lw=1.2)
+    axes[0].plot(levels, [row[s]["psnr"] for s in levels], "o-", label=name, **style)
+    axes[1].plot(levels, [row[s]["ssim"] for s in levels], "o-", label=name, **style)
+noisy_psnr = [D.psnr(clean, D.add_noise(clean, s / 255, seed=0)) for s in levels]
+axes[0].plot(levels, noisy_psnr, ":", color="gray", label="noisy input")
+axes[0].set(xlabel="noise level σ (× 1/255)", ylabel="PSNR (dB)", title="held-out photo: PSNR against noise")
+axes[1].set(xlabel="noise level σ (× 1/255)", ylabel="SSIM (1 = identical)", title="SSIM against noise")
+for ax in axes:
+    ax.grid(alpha=0.3)
+axes[0].legend(fontsize=8)
+fig.tight_layout()
+"""),
+("code", r"""
+fig, scores = D.compare_figure(learned, clean, sigma=D.HEADLINE_SIGMA)
+"""),
+("md", r"""
+Look at the wrinkles around the eyes and the edge of the glasses: the learned denoiser keeps texture that
+non-local means smooths away. It has seen thousands of patches of skin, fur, brick and grass, and has
+learned what clean texture looks like beneath noise; the classical methods only know a fixed rule.
+"""),
+("md", r"""
+### Exercise
+
+At which noise level (σ × 255, one of the columns of the table) does the learned denoiser gain the most PSNR
+over non-local means? Read it off the table or the plot, set `answer`, and run the check.
+"""),
+("code", r"""
+answer = None   # e.g. 50
+gain = {s: table["learned (shipped)"][s]["psnr"] - table["non-local means"][s]["psnr"] for s in table["non-local means"]}
+check(answer, max(gain, key=gain.get), what="the noise level with the largest gain")
+"""),
+("md", r"""
+## 6. The bridge to generation: when nothing of the photo is left
+
+Turn σ up. At σ = 1 the noise's standard deviation is more than three times the photo's own (0.30): the
+face is still faintly there for an eye that averages over large areas, and in the top row below there is no
+photo at all, only mid-grey plus noise. What should a denoiser return then? Under squared error, the best
+answer is the **average of all clean images that could have produced this noise**; where the noise hides
+everything, that average is smooth and featureless. Our network was trained only up to σ = 100/255, so
+σ = 1 also asks it to extrapolate.
+"""),
+("code", r"""
+static = D.add_noise(torch.full((3, 256, 256), 0.5), 1.0, seed=1)      # no photo at all: pure noise
+hidden = D.add_noise(clean, 1.0, seed=1)                                # the photo, drowned
+rows = {"pure noise": static, "the photo at σ = 1": hidden}
+fig, axes = plt.subplots(2, 4, figsize=(12, 6.2))
+for ax_row, (label, y) in zip(axes, rows.items()):
+    outputs = {"input": y, "non-local means": D.nl_means(y, 1.0), "learned, told σ = 100/255": learned.denoise(y, 100 / 255),
+               "learned, told σ = 1": learned.denoise(y, 1.0)}
+    for ax, (title, picture) in zip(ax_row, outputs.items()):
+        ax.imshow(picture.clamp(0, 1).permute(1, 2, 0))
+        ax.set_title(f"{label}\n{title}", fontsize=9)
+        ax.axis("off")
+fig.tight_layout()
+"""),
+("md", r"""
+**Top row, pure noise.** Non-local means finds "similar patches" in the noise and averages them into
+coloured blobs. The network, told σ = 1, pulls everything towards a grey-blue mean and leaves a fine mottled
+texture that was never there: it **hallucinates**, producing the kind of texture it saw during training.
+Told σ = 100/255 (too low), it removes only part of the noise: the noise-level input matters.
+**Bottom row, the photo at σ = 1.** The network returns a face with the broad shapes right and the fine detail
+invented: compare the wrinkles with the clean photo above.
+
+Inventing detail is a failure when you want Grace Hopper back, and it is exactly what *generation* needs.
+Denoise only a little, add back slightly less noise than you took away, and repeat, walking σ down from large to
+zero: each step commits to a few more details that the next step builds on, and what is left at the end is an
+image that nobody drew. That loop is a diffusion model's sampler. Notebook 02 trains the denoiser for it at
+*every* noise level, on the shapes world, and runs the loop.
+
+## Where this shows up in production
+
+* **Phone cameras**: night modes merge a burst of noisy frames and clean the result with learned denoisers.
+* **Photo editors**: Adobe Lightroom's *Denoise* (2023) is a network trained on pairs of noisy and clean raw images.
+* **Rendering**: path tracers render with few samples per pixel and denoise with a U-Net: Intel Open Image
+  Denoise (in Blender), NVIDIA's OptiX denoiser, DLSS Ray Reconstruction in games.
+* **Generation**: Stable Diffusion, Sora, Veo, Wan and CogVideoX all call a σ-conditioned denoiser like
+  this one tens of times per image or clip, in the latent space of an autoencoder (notebooks 05 to 08).
+"""),
+("md", "<!-- shapes-world section follows -->"),
+]
+
+if __name__ == "__main__":
+    build(Path(__file__).resolve().parents[1] / "01_denoising_a_photo.ipynb", CELLS)
