@@ -91,8 +91,8 @@ time $t$ fed in as an embedding. The loss is `toolkit.diffusion.epsilon_loss`; t
 `toolkit.train.train`, adds AdamW, an exponential moving average of the weights (EMA) and checkpoints.
 """),
 ("code", r"""
-config = image_diffusion.ImageDiffusionConfig(objective="epsilon", steps=pick(1500, 8), batch_size=32)
-live = image_diffusion.train_model(config)          # about 6 minutes on 2 cores in full mode
+config = image_diffusion.ImageDiffusionConfig(objective="epsilon", steps=pick(800, 8), batch_size=32)
+live = image_diffusion.train_model(config)          # about 4 minutes on 2 cores in full mode
 
 losses = torch.tensor(live.losses)
 smooth = losses.unfold(0, min(50, len(losses)), 1).mean(1)
@@ -116,7 +116,7 @@ show_images(samples, columns=8, suptitle=f"Samples after {config.steps} training
 ## 3. DDPM sampling with the shipped model
 
 The shipped checkpoint was trained with exactly this code for 3,000 steps of 48 images
-(`python -m toolkit.image_diffusion train --objective epsilon`, about 35 minutes on 2 cores; its
+(`python -m toolkit.image_diffusion train --objective epsilon`; its
 manifest in `assets/checkpoints/` records the command, the config and the measured quality).
 
 **DDPM ancestral sampling** (Ho et al., 2020, Algorithm 2) walks the chain backwards. At each step the
@@ -164,7 +164,7 @@ Eyeballing is not measuring. The attribute reader from notebook 01 judges each s
 **valid** when the reader finds one shape whose drawn template overlaps it by at least 80%.
 """),
 ("code", r"""
-n = pick(200, 16)
+n = pick(128, 16)
 eval_steps = pick(250, 10)
 g = torch.Generator().manual_seed(2)
 eval_sigmas = ddpm_sigmas(schedule, eval_steps)
