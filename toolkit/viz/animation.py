@@ -39,7 +39,8 @@ def inline(video: torch.Tensor, fps: int = 8, scale: float = 2.0, title: str | N
     from IPython.display import HTML
     frames = _frames(video)
     T, _, H, W = frames.shape
-    fig, ax = plt.subplots(figsize=(scale * W / 32, scale * H / 32 + (0.3 if title else 0)))
+    width = min(scale * W / 32, 9.0)                          # inches; wide batches are scaled down
+    fig, ax = plt.subplots(figsize=(width, width * H / W + (0.3 if title else 0)), dpi=72)
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
