@@ -275,7 +275,104 @@ image that nobody drew. That loop is a diffusion model's sampler. Notebook 02 tr
 * **Generation**: Stable Diffusion, Sora, Veo, Wan and CogVideoX all call a σ-conditioned denoiser like
   this one tens of times per image or clip, in the latent space of an autoencoder (notebooks 05 to 08).
 """),
-("md", "<!-- shapes-world section follows -->"),
+# Meet the shapes world: the data for the rest of the course, and the attribute reader.
+("md", """## Meet the shapes world: the data for the rest of the course
+
+A denoiser that has seen a few photos can clean a photo. To *generate*, a model must learn what the
+world looks like, and we must be able to tell whether what it made is right. Photos cannot give us that
+here: there are only a handful, and nobody has labelled what is in them.
+
+So from here on the models learn from a **procedural world of moving shapes**, rendered from a seed.
+Every clip comes with its caption and its ground truth: shape, colour, size, motion, and where the object
+is in every frame. Images are single frames of the same world."""),
+("code", """import matplotlib.pyplot as plt
+import torch
+
+from toolkit.data import ShapesWorld, WorldConfig
+from toolkit.viz import animation, show_clips
+
+world = ShapesWorld(WorldConfig(frames=16, height=32, width=32))
+batch = world.sample(5, seed=0)
+show_clips(batch.video, batch.captions, frames=8);"""),
+("md", """Static strips hide the motion; here are the same clips playing (and a textured background, which
+the world also offers):"""),
+("code", """textured = ShapesWorld(WorldConfig(textured=True)).sample(3, seed=1)
+animation.inline(torch.cat([batch.video[:3], textured.video]), fps=6, scale=5)"""),
+("md", """### What the world can say
+
+The vocabulary, and the **held-out split**: some combinations of attributes never appear in training.
+A model that later draws a *red triangle* has seen red things and triangles, never the two together;
+that is how the course measures whether a model composes what it learned or only memorised it.
+(This cell's output is checked by the tests: it must not change.)"""),
+("code", """# NBVAL_CHECK_OUTPUT
+from toolkit.data import vocab
+
+print("shapes: ", ", ".join(vocab.SHAPES))
+print("colours:", ", ".join(vocab.COLOUR_NAMES))
+print("sizes:  ", ", ".join(vocab.SIZE_NAMES))
+print("motions:", ", ".join(vocab.MOTION_NAMES))
+print("held-out (colour, shape):", sorted(vocab.HELD_OUT_COLOUR_SHAPE))
+print("held-out (shape, motion):", sorted(vocab.HELD_OUT_SHAPE_MOTION))
+print(f"(shape, colour, motion) combinations: {len(vocab.combinations('train'))} in training, "
+      f"{len(vocab.combinations('heldout'))} held out")
+print("one scene, three captions:")
+for text in ShapesWorld().sample(3, seed=5, shape="cross", colour="cyan", size="small", motion="down then up").captions:
+    print("  ", text)"""),
+("md", """### The attribute reader: a judge with no weights
+
+Every later notebook asks *does the generated clip obey its prompt?* The answer comes from an
+**attribute reader** (`toolkit/eval/reader.py`) written by hand, without any learned weights, so that no
+generator can share its judge and learn to fool it. It uses what it knows of the renderer:
+
+1. the most saturated pixels name the colour;
+2. backgrounds are grey, so a pixel's colour minus its grey part is how much of the object covers it;
+3. every (shape, size) template is drawn at the object's centre, and the best overlap wins;
+4. the centre's path over the frames gives the motion (straight, or a bounce that turns back).
+
+On clean clips it is right every time (the tests check 1,200 clips):"""),
+("code", """# NBVAL_CHECK_OUTPUT
+from toolkit.eval import attribute_accuracy, read_clips
+
+clean = world.sample(400, seed=123, split="all")
+truth = [clean.objects(i)[0] for i in range(len(clean))]
+print(attribute_accuracy(read_clips(clean.video), truth))
+for reading, caption in zip(read_clips(clean.video[:4]), clean.captions[:4]):
+    print(f"{caption!r:58} -> {reading.as_dict()}")"""),
+("md", """### How does the judge cope with noise?
+
+A generated clip is never perfectly clean. The reader should degrade gracefully, not collapse: below we
+add Gaussian noise of standard deviation sigma (in the [-1, 1] pixel range) and measure its accuracy
+per attribute."""),
+("code", """from toolkit.runtime import pick
+
+n = pick(400, 60)
+clips = world.sample(n, seed=7, split="all")
+truth = [clips.objects(i)[0] for i in range(n)]
+levels = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
+g = torch.Generator().manual_seed(0)
+curves = {}
+for sigma in levels:
+    noisy = (clips.video + sigma * torch.randn(clips.video.shape, generator=g)).clamp(-1, 1)
+    for key, value in attribute_accuracy(read_clips(noisy), truth).items():
+        curves.setdefault(key, []).append(value)
+
+fig, (ax, ax_img) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [2, 1]})
+for (key, values), marker in zip(curves.items(), "osd^"):
+    ax.plot(levels, values, marker=marker, label=key)
+ax.set(xlabel="noise standard deviation sigma (pixel range [-1, 1])", ylabel="reader accuracy",
+       title=f"Attribute reader under noise ({n} clips)", ylim=(0, 1.05))
+ax.axhline(1 / len(vocab.SHAPES), color="grey", linestyle=":", label="chance (shape)")
+ax.legend()
+strip = torch.stack([(clips.video[0, :, 8] + s * torch.randn(3, 32, 32, generator=g)).clamp(-1, 1)
+                     for s in (0.0, 0.3, 0.6, 1.0)])
+ax_img.imshow(((torch.cat(list(strip), -1) + 1) / 2).permute(1, 2, 0).numpy(), interpolation="nearest")
+ax_img.set_title("sigma = 0, 0.3, 0.6, 1.0"), ax_img.axis("off")
+fig.tight_layout()"""),
+("md", """Colour survives almost any noise; shape and size go first, because they rest on the object's exact
+outline. At sigma = 1 the clip is mostly static, and the reader mostly says so instead of guessing.
+
+Next, in notebook 02, a denoiser like the one above learns the shapes world at *every* noise level,
+up to pure static, and a sampler runs it backwards from noise; this reader judges what it draws."""),
 ]
 
 if __name__ == "__main__":
