@@ -29,9 +29,13 @@ lab: $(STAMP)
 checkpoints: $(STAMP)
 	$(BIN)/python -m toolkit.denoising train --preset cpu --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.frechet --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.image_diffusion train --objective epsilon --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.image_diffusion train --objective velocity --out assets/checkpoints
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py
+	$(BIN)/python bench/bench_unet.py
+	$(BIN)/python bench/bench_samplers.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache
