@@ -164,7 +164,7 @@ fig.tight_layout()
 Two things to read here (the numbers are those of the full run).
 
 **How fast each sampler converges.** The second-order solvers reach their final quality in few steps:
-Heun by about 6 steps (11 network calls), DPM-Solver++ by about 10. DDIM, first order, needs 25 to 50,
+Heun by about 6 steps (11 network calls), DPM-Solver++ by 10 to 12. DDIM, first order, needs 25 to 50,
 and DDPM's random walk 100 or more. This is the rule of thumb behind "20 steps of DPM-Solver++".
 
 **What each converges to.** The three ODE solvers converge to the *same* images, and with this model
@@ -274,7 +274,7 @@ fig.tight_layout()
 ("md", r"""
 The velocity model (same U-Net, same training budget) does not share the ε-model's weakness: sampled
 through its ODE it is about as good as DDPM at 250 steps, and flow Heun gets there in about 4 steps (7
-network calls), flow Euler in about 12. The fewest steps from which each sampler stays within 95% of its
+network calls), flow Euler in 12 to 16. The fewest steps from which each sampler stays within 95% of its
 own 250-step valid-shape rate, and of the best 250-step rate of its model
 (`bench/bench_samplers.py` measures the same with more step counts, and FD thresholds too):
 """),
