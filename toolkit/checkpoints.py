@@ -102,6 +102,8 @@ def load(folder, name: str, expected_config: dict | None = None) -> tuple[dict, 
             f"{weights} has sha256 {actual[:12]}..., but its manifest says "
             f"{str(manifest.get('sha256'))[:12]}...: the file was changed or damaged. "
             "Restore it from git or retrain it with `make checkpoints`.")
+    if expected_config is not None:
+        expected_config = json.loads(json.dumps(expected_config))       # as the manifest stores it: tuples are lists
     if expected_config is not None and manifest.get("config") != expected_config:
         raise CheckpointError(
             f"{name} was trained with config {manifest.get('config')}, "

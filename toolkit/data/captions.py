@@ -3,12 +3,18 @@
 `caption(objects, generator)` writes "a small red circle moving left" or
 "a scarlet disc slides to the left"; `parse_caption(text)` reads the attributes back
 (None where the caption does not say), which is how a prompt is judged later on.
+
+Held-out wordings. One caption in eight, chosen by a hash of its exact text, never appears in
+training (`is_held_out_wording`): a model is then tested on prompts it has never read, made of
+words and word orders it has read elsewhere. This is separate from the held-out attribute
+combinations of `vocab`, which test compositional generalisation.
 """
 import re
+import zlib
 
 import torch
 
-from .vocab import COLOUR_NAMES, MOTION_NAMES, SHAPES, SIZE_NAMES
+from .vocab import COLOUR_NAMES, MOTION_NAMES, SHAPES, SIZE_NAMES, check_choice
 
 SYNONYMS = {
     "shape": {
@@ -76,9 +82,30 @@ def describe(obj: dict, generator: torch.Generator) -> str:
     return _with_article(template.format(**words))
 
 
-def caption(objects: list[dict], generator: torch.Generator) -> str:
-    """The caption of a clip or image with one or more objects."""
-    return " and ".join(describe(o, generator) for o in objects)
+def caption(objects: list[dict], generator: torch.Generator, wording: str = "any") -> str:
+    """The caption of a clip or image with one or more objects.
+
+    wording: "any", or "train" / "heldout" to keep only wordings of that side of the wording split.
+    A caption of the wrong side is redrawn from a second generator seeded by its text, so `generator`
+    advances exactly as with wording="any" (the pixels drawn after it do not change).
+    """
+    check_choice("wording", wording, WORDINGS)
+    text = " and ".join(describe(o, generator) for o in objects)
+    redraw = torch.Generator().manual_seed(zlib.crc32(text.encode()))
+    for _ in range(10_000):
+        if wording == "any" or is_held_out_wording(text) == (wording == "heldout"):
+            return text
+        text = " and ".join(describe(o, redraw) for o in objects)
+    raise RuntimeError(f"no {wording} wording found for {objects}")
+
+
+WORDINGS = ("any", "train", "heldout")
+HELD_OUT_WORDING_EVERY = 8
+
+
+def is_held_out_wording(text: str) -> bool:
+    """True for the one caption in eight (by CRC-32 of its text) that training never shows."""
+    return zlib.crc32(text.encode()) % HELD_OUT_WORDING_EVERY == 0
 
 
 # Parsing: every synonym phrase, longest first so that "moving up and to the left" wins

@@ -111,7 +111,8 @@ class ShapesWorld:
         video = torch.addcmul(background, alpha[:, 0], rgb[:, 0] - background)    # (n, 3, T, H, W)
         for k in range(1, cfg.objects):
             video.addcmul_(alpha[:, k], rgb[:, k] - video)
-        captions = [caption(self._names(shape[i], colour[i], size[i], motion[i]), g) for i in range(n)]
+        wording = "train" if split == "train" else "any"       # training never reads a held-out wording
+        captions = [caption(self._names(shape[i], colour[i], size[i], motion[i]), g, wording) for i in range(n)]
         return ShapesBatch(
             video=video, captions=captions, shape=shape, colour=colour, size=size, motion=motion,
             position=position.view(n, cfg.objects, cfg.frames, 2),

@@ -22,10 +22,12 @@ class Trajectory:
 
     sigmas (N+1,) the grid; x (N+1, B, ...) the state at each σ_i, x[0] the starting noise and x[-1]
     the sample; denoised (N, B, ...) the prediction x̂₀ = D(x_i; σ_i) made at each step.
+    flow: True when the grid holds flow times t and x = (1 − t)·x₀ + t·ε (a flow sampler's trajectory).
     """
     sigmas: torch.Tensor
     x: torch.Tensor
     denoised: torch.Tensor
+    flow: bool = False
 
 
 def check_sigmas(sigmas, flow: bool = False) -> torch.Tensor:
@@ -64,7 +66,7 @@ class Steps:
             raise ValueError("x must be a batch tensor of shape (B, ...) with at least 2 dims")
         self.denoiser, self.cond, self.callback = denoiser, dict(cond or {}), callback
         self.sigmas = check_sigmas(sigmas, flow)
-        self.progress, self.name = progress, name
+        self.progress, self.name, self.flow = progress, name, flow
         self.xs, self.denoised = ([], []) if return_trajectory else (None, None)
         self._i, self._reported = None, None            # current step, last step reported
 
@@ -92,4 +94,4 @@ class Steps:
     def result(self, x: torch.Tensor):
         if self.xs is None:
             return x
-        return x, Trajectory(self.sigmas, torch.stack(self.xs + [x]), torch.stack(self.denoised))
+        return x, Trajectory(self.sigmas, torch.stack(self.xs + [x]), torch.stack(self.denoised), self.flow)

@@ -50,3 +50,25 @@ def show_clips(video: torch.Tensor, captions=None, frames: int | None = None, si
             axes[b, 0].text(0, 1.08, captions[b], transform=axes[b, 0].transAxes, fontsize=8, va="bottom")
     fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.08, wspace=0.06, hspace=0.45)
     return fig
+
+
+def show_similarity(similarity: torch.Tensor, images: torch.Tensor, prompts: list[str], size: float = 0.55):
+    """A contrastive model's (images, prompts) similarity matrix, with each image beside its row and each
+    prompt under its column. A model that matches text and pictures lights up the diagonal."""
+    n, m = similarity.shape
+    if images.shape[0] != n or len(prompts) != m:
+        raise ValueError(f"a {n} x {m} matrix needs {n} images and {m} prompts, got {images.shape[0]} and {len(prompts)}")
+    fig = plt.figure(figsize=(size * (m + 1) + 1.5, size * (n + 1) + 2.4))
+    grid = fig.add_gridspec(n, m + 2, width_ratios=[1] + [1] * m + [0.4], wspace=0.05, hspace=0.05)
+    matrix = fig.add_subplot(grid[:, 1:m + 1])
+    shown = matrix.imshow(similarity.detach().cpu().numpy(), cmap="viridis", aspect="auto", vmin=-1, vmax=1)
+    matrix.set_xticks(range(m), prompts, rotation=60, ha="right", fontsize=7)
+    matrix.set_yticks([])
+    matrix.set_xlabel("prompt")
+    for i in range(n):
+        ax = fig.add_subplot(grid[i, 0])
+        ax.imshow(to_numpy_image(images[i]), interpolation="nearest")
+        ax.axis("off")
+    fig.colorbar(shown, cax=fig.add_subplot(grid[:, m + 1]), label="cosine similarity")
+    matrix.set_title("image-text similarity")
+    return fig

@@ -3,7 +3,8 @@
 A sampler's `Trajectory` holds, at every step i, the state x_i (in σ-space, x = x₀ + σ·ε, where
 noise dwarfs the image) and the prediction x̂₀. For display the state is brought back to the
 network's own scale, x_t = x/√(1 + σ²) (the variance-preserving view: what DDPM calls x_t), and
-the predicted noise is ε̂ = (x − x̂₀)/σ.
+the predicted noise is ε̂ = (x − x̂₀)/σ. A flow sampler's trajectory (`trajectory.flow`) is already on
+the network's scale, x_t = (1 − t)·x₀ + t·ε, and its noise is ε̂ = (x_t − (1 − t)·x̂₀)/t.
 """
 import matplotlib.pyplot as plt
 import torch
@@ -18,6 +19,8 @@ def views(trajectory, step: int, index: int = 0) -> dict[str, torch.Tensor]:
         raise ValueError(f"step must be in 0..{steps - 1}, got {step}")
     sigma = float(trajectory.sigmas[step])
     x, x0 = trajectory.x[step, index], trajectory.denoised[step, index]
+    if trajectory.flow:                                      # x = (1 − t)·x₀ + t·ε, sigma holds t
+        return {"x_t": x, "predicted x0": x0, "predicted noise": ((x - (1 - sigma) * x0) / sigma).clamp(-3, 3) / 3}
     return {"x_t": x / (1 + sigma**2) ** 0.5, "predicted x0": x0,
             "predicted noise": ((x - x0) / sigma).clamp(-3, 3) / 3}
 
@@ -34,7 +37,8 @@ def progression_figure(trajectory, index: int = 0, columns: int = 8, title: str 
             ax.set_xticks([]), ax.set_yticks([])
             if j == 0:
                 ax.set_ylabel(name, fontsize=8)
-        axes[0, j].set_title(f"step {step}\nσ={float(trajectory.sigmas[step]):.2g}", fontsize=7)
+        level = "t" if trajectory.flow else "σ"
+        axes[0, j].set_title(f"step {step}\n{level}={float(trajectory.sigmas[step]):.2g}", fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -80,7 +84,7 @@ def timestep_scrubber(trajectory, index: int = 0):
             for ax, (name, image) in zip(axes, views(trajectory, slider.value, index).items()):
                 ax.imshow(to_numpy_image(image), interpolation="nearest")
                 ax.set_title(name, fontsize=9), ax.axis("off")
-            fig.suptitle(f"step {slider.value} of {steps}, σ = {sigma:.3g}", fontsize=10)
+            fig.suptitle(f"step {slider.value} of {steps}, {'t' if trajectory.flow else 'σ'} = {sigma:.3g}", fontsize=10)
             display(fig)
             plt.close(fig)
 

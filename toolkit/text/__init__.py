@@ -1,0 +1,62 @@
+"""Text in, conditioning out: the tokenizer, and the frozen text encoder the generators read.
+
+    text = TextConditioner.from_pretrained()          # the text tower of the shipped shapes_clip
+    cond = text(["a large blue square"])               # {"context": (1, 40, 64), "context_mask": (1, 40), "pooled": (1, 64)}
+    null = text.null(1)                                # the empty prompt, for classifier-free guidance
+    net(x_t, t, **cond)                                # any text-conditioned U-Net or transformer
+
+Like Stable Diffusion with CLIP's text tower, the generators never train the text encoder: it was trained
+contrastively (toolkit.contrastive) and is frozen, so one encoder serves every model of the course.
+"""
+from dataclasses import asdict
+
+import torch
+
+from .. import checkpoints
+from ..models.text_encoder import TextEncoder, TextEncoderConfig
+from .tokenizer import Tokenizer, Tokens, UnknownWordsError
+
+TEXT_ENCODER = "text_encoder"
+
+
+def load_text_encoder(folder=checkpoints.ASSETS, name: str = TEXT_ENCODER) -> TextEncoder:
+    """The shipped text encoder (verified against its manifest), in eval mode and frozen."""
+    config = TextEncoderConfig(**checkpoints.read_manifest(folder, name)["config"])
+    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
+    encoder = TextEncoder(config)
+    encoder.load_state_dict(tensors)
+    return encoder.eval().requires_grad_(False)
+
+
+class TextConditioner:
+    """A tokenizer and a frozen text encoder: prompts -> the keyword arguments of a text-conditioned network."""
+
+    def __init__(self, encoder: TextEncoder, tokenizer: Tokenizer | None = None):
+        self.encoder, self.tokenizer = encoder.eval().requires_grad_(False), tokenizer or Tokenizer()
+        if len(self.tokenizer) != encoder.config.vocab_size:
+            raise ValueError(f"the tokenizer has {len(self.tokenizer)} words but the encoder was trained on "
+                             f"{encoder.config.vocab_size}; retrain it (python -m toolkit.contrastive train)")
+
+    @classmethod
+    def from_pretrained(cls, folder=checkpoints.ASSETS) -> "TextConditioner":
+        return cls(load_text_encoder(folder))
+
+    @property
+    def width(self) -> int:
+        return self.encoder.config.width
+
+    @torch.no_grad()
+    def encode(self, tokens: Tokens) -> dict:
+        context, pooled = self.encoder(tokens.ids, tokens.mask)
+        return {"context": context, "context_mask": tokens.mask, "pooled": pooled}
+
+    def __call__(self, prompts, strict: bool = False, warn: bool = True) -> dict:
+        """Prompts -> {"context", "context_mask", "pooled"}; unknown words warn (or raise, strict=True)."""
+        return self.encode(self.tokenizer(prompts, strict=strict, warn=warn))
+
+    def null(self, n: int) -> dict:
+        """The empty prompt n times: what caption dropout trains and classifier-free guidance subtracts."""
+        return self.encode(self.tokenizer.null(n))
+
+
+__all__ = ["Tokenizer", "Tokens", "UnknownWordsError", "TextConditioner", "load_text_encoder", "TEXT_ENCODER"]
