@@ -31,6 +31,11 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.frechet --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.image_diffusion train --objective epsilon --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.image_diffusion train --objective velocity --out assets/checkpoints
+	$(BIN)/python -m toolkit.contrastive train --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.contrastive train --noise-aware --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.contrastive train --visual video --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_image train --out assets/checkpoints
+	$(BIN)/python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

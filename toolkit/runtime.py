@@ -8,6 +8,7 @@
 """
 import os
 import random
+from dataclasses import fields, replace
 
 import numpy as np
 import torch
@@ -33,3 +34,13 @@ def seed_everything(seed: int) -> torch.Generator:
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def from_preset(presets: dict, name: str, what: str, **overrides):
+    """presets[name] (a frozen dataclass) with some fields replaced, refusing unknown presets and fields."""
+    if name not in presets:
+        raise ValueError(f"unknown {what} preset {name!r}; choose one of {sorted(presets)}")
+    known = {f.name for f in fields(presets[name])}
+    if unknown := set(overrides) - known:
+        raise ValueError(f"unknown {type(presets[name]).__name__} fields {sorted(unknown)}; the fields are {sorted(known)}")
+    return replace(presets[name], **overrides)

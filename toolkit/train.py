@@ -27,7 +27,7 @@ import copy
 import json
 import sys
 import warnings
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from accelerate.utils import send_to_device
 from tqdm.auto import tqdm
 
 from toolkit import checkpoints
+from toolkit.runtime import from_preset
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,7 @@ class TrainConfig:
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "TrainConfig":
-        if name not in PRESETS:
-            raise ValueError(f"unknown training preset {name!r}; choose one of {sorted(PRESETS)}")
-        known = {f.name for f in fields(cls)}
-        if unknown := set(overrides) - known:
-            raise ValueError(f"unknown TrainConfig fields {sorted(unknown)}; the fields are {sorted(known)}")
-        return replace(PRESETS[name], **overrides)
+        return from_preset(PRESETS, name, "training", **overrides)
 
 
 PRESETS = {

@@ -22,12 +22,14 @@ Every block's last layer starts at zero (as in DiT's adaLN-Zero and ADM's zero_m
 network outputs exactly zero and each residual block starts as the identity.
 """
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
+
+from ..runtime import from_preset
 
 
 @dataclass(frozen=True)
@@ -243,12 +245,7 @@ class UNet(nn.Module):
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "UNet":
         """UNet.from_preset("cpu", num_classes=10): a preset of PRESETS, with some fields changed."""
-        if name not in PRESETS:
-            raise ValueError(f"unknown U-Net preset {name!r}; choose one of {sorted(PRESETS)}")
-        known = {f.name for f in fields(UNetConfig)}
-        if unknown := set(overrides) - known:
-            raise ValueError(f"unknown UNetConfig fields {sorted(unknown)}; the fields are {sorted(known)}")
-        return cls(replace(PRESETS[name], **overrides))
+        return cls(from_preset(PRESETS, name, "U-Net", **overrides))
 
     @property
     def null_class(self) -> int:
