@@ -36,6 +36,8 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.contrastive train --visual video --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_image train --out assets/checkpoints
 	$(BIN)/python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind image --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind video --out assets/checkpoints
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py
