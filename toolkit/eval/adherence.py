@@ -108,8 +108,8 @@ def sweep(pipe, guidance: str, scales, kinds=KINDS, per_combination: dict | None
     return rows
 
 
-CFG_SCALES = (0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
-CLASSIFIER_SCALES = (0.0, 1.0, 2.0, 4.0, 8.0)
+CFG_SCALES = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0)
+CLASSIFIER_SCALES = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 
 
 def main(argv=None) -> int:
