@@ -118,20 +118,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.adherence", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/text_to_image.json", help="where the table goes (JSON)")
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--guidance", choices=["cfg", "classifier", "both"], default="both",
+                        help="measure one kind only and replace just its rows in --out (to run the two in parallel)")
     args = parser.parse_args(argv)
-    torch.manual_seed(0)
     pipe = TextToImagePipeline.from_pretrained()
     per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})
-    rows = sweep(pipe, "cfg", CFG_SCALES, per_combination=per, steps=args.steps)
-    rows += sweep(pipe, "classifier", CLASSIFIER_SCALES, per_combination=per, steps=args.steps)
+    kinds = {"cfg": CFG_SCALES, "classifier": CLASSIFIER_SCALES}
+    rows = [row for guidance, scales in kinds.items() if args.guidance in (guidance, "both")
+            for row in sweep(pipe, guidance, scales, per_combination=per, steps=args.steps)]
     for r in rows:
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     out = Path(args.out)
+    kept = [] if args.guidance == "both" or not out.exists() else \
+        [r for r in json.loads(out.read_text())["rows"] if r["guidance"] != args.guidance]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.adherence " + " ".join(sys.argv[1:] if argv is None
-                                                                                         else argv),
-                               "steps": args.steps, "sampler": "flow_heun", "rows": rows}, indent=1) + "\n")
+    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.adherence --out " + str(args.out),
+                               "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows}, indent=1) + "\n")
     tmp.replace(out)
     print(f"wrote {out}")
     return 0
