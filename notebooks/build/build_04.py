@@ -232,7 +232,7 @@ show = ["a large blue square", "a small yellow circle", "a big magenta cross", "
 columns = {"no guidance (unconditional)": dict(guidance="cfg", guidance_scale=0.0),
            "conditional, s = 1": dict(guidance="cfg", guidance_scale=1.0),
            "classifier-free, s = 3": dict(guidance="cfg", guidance_scale=3.0),
-           "classifier (CLIP), s = 4": dict(guidance="classifier", guidance_scale=4.0)}
+           "classifier (CLIP), s = 16": dict(guidance="classifier", guidance_scale=16.0)}
 grid = {name: pipe(show, seed=0, steps=steps, num_images=3, **kw).images for name, kw in columns.items()}
 
 fig, axes = plt.subplots(len(show), len(columns), figsize=(2.6 * len(columns), 1.05 * len(show) + 0.8), squeeze=False)
@@ -292,7 +292,11 @@ axes[0].axhline(0.9, color="grey", ls=":", lw=1)
 axes[0].set(xlabel="guidance scale s", ylabel="joint adherence", title="Does it draw what was asked?", ylim=(0, 1.02))
 axes[1].set(xlabel="guidance scale s", ylabel="position spread (px)", title="Diversity: where the shape goes")
 axes[2].set(xlabel="guidance scale s", ylabel="Fréchet distance", title="Distance to real images", yscale="log")
-axes[0].legend(fontsize=8)
+for ax in axes:
+    ax.set_xscale("symlog", linthresh=1)                       # linear up to 1, logarithmic beyond
+    ax.set_xticks([0, 1, 2, 4, 8, 16, 32, 64], ["0", "1", "2", "4", "8", "16", "32", "64"])
+    ax.set_xlim(-0.1, 80)
+axes[1].legend(fontsize=8, loc="lower left")
 fig.suptitle(f"{sweep['steps']} flow-Heun steps; the judge is the attribute reader")
 fig.tight_layout()
 
@@ -304,7 +308,23 @@ for x in rows:
         print(f"  {x['prompts']:>11} prompts: joint {x['joint']:.1%} over {x['n']}")
 """),
 ("md", r"""
-RESULTS_PARAGRAPH
+What the full sweep shows (200 + 100 prompts, 20 flow-Heun steps, the same noise at every scale):
+
+* **The conditional model alone already draws what is asked.** At $s = 1$ joint adherence is 99% on
+  prompts in unseen wordings and 100% on the (colour, shape) pairs held out of training: the model composes
+  "red" and "triangle" although it never saw a red triangle. At $s = 0$ (no prompt) it is 3%, chance.
+* **Raising $s$ buys nothing here and costs diversity.** From $s = 1$ to $s = 8$ joint adherence stays at
+  95–99%, while the spread of positions shrinks from 5.3 to 4.4 pixels and the Fréchet distance to real
+  images grows from 0.4 to 5.3: guided pictures are all alike, and less like real ones.
+* **Classifier guidance steers, but less well**: at best 75% joint ($s = 16$), 68% on the held-out pairs.
+  Its guide reads a noisy picture poorly exactly when the layout is being decided (section 3), and its
+  gradient is a direction in pixel space, not a picture, so too large a scale harms again ($s = 64$).
+
+Production models use $s$ of 5 to 7 because their conditional models are far from perfect on real
+prompts: guidance buys adherence with diversity. In a world of 70 words the conditional model is already
+near perfect, and the trade-off shows only its cost. (An early checkpoint of the same training, at 500
+steps, followed prompts 55% of the time at $s = 1$, and guidance did not rescue it: guidance sharpens what a
+model knows; it does not teach it.)
 
 A live check of one point of that table (the full run measures all 200 prompts; fast mode, a few):
 """),
@@ -325,7 +345,7 @@ and at 10. Without a running kernel the widget is not shown; the figure below it
 ("code", r"""
 display(guidance_playground(pipe, "a large yellow circle"))
 show_images(pipe("a large yellow circle", num_images=4, steps=steps).images, columns=4, size=1.6,
-            suptitle="a large yellow circle, s = 3");
+            suptitle="a large yellow circle, s = 2");
 """),
 ("md", r"""
 ## Where production systems get their text encoders

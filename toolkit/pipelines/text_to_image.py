@@ -48,7 +48,7 @@ class TextToImagePipeline:
         return cls(text_to_image.load(folder), TextConditioner.from_pretrained(folder), guide, config.image_size)
 
     @torch.no_grad()
-    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 3.0, sampler: str = "flow_heun",
+    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 2.0, sampler: str = "flow_heun",
                  guidance: str = "cfg", num_images: int = 1, strict: bool = False, return_trajectory: bool = False,
                  progress: bool = False) -> PipelineOutput:
         """prompt: a string or a list; each prompt gives num_images images from noise drawn with `seed`."""

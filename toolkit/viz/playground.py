@@ -2,7 +2,8 @@
 
     guidance_playground(TextToImagePipeline.from_pretrained())
 
-Each change redraws `num_images` pictures with the live model (about a second on 2 CPU cores at 20 steps).
+Each change redraws `num_images` pictures with the live model: 0.6 s on 2 CPU cores at the default 12 steps
+with classifier-free guidance (1.1 s at 20 steps), with "drawing..." shown meanwhile.
 Words the model does not know are listed under the pictures instead of a warning. Without a live kernel (a
 notebook read on a repository page) the widget is not drawn; show a static figure beside it.
 """
@@ -24,10 +25,10 @@ def guidance_playground(pipe, prompt: str = "a large yellow circle", num_images:
                                layout=widgets.Layout(width="420px")),
         "guidance": widgets.Dropdown(options=[("classifier-free", "cfg"), ("classifier (CLIP)", "classifier")],
                                      value="cfg", description="guidance"),
-        "guidance_scale": widgets.FloatSlider(value=3.0, min=0.0, max=10.0, step=0.5, description="scale",
+        "guidance_scale": widgets.FloatSlider(value=2.0, min=0.0, max=20.0, step=0.5, description="scale",
                                               continuous_update=False),
         "seed": widgets.IntSlider(value=0, min=0, max=99, description="seed", continuous_update=False),
-        "steps": widgets.IntSlider(value=20, min=1, max=50, description="steps", continuous_update=False),
+        "steps": widgets.IntSlider(value=12, min=1, max=50, description="steps", continuous_update=False),
         "sampler": widgets.Dropdown(options=list(FLOW_SAMPLERS) + list(SAMPLERS), value="flow_heun",
                                     description="sampler"),
     }
