@@ -38,6 +38,7 @@ checkpoints: $(STAMP)
 	$(BIN)/python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind image --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind video --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

@@ -9,6 +9,12 @@ A checkpoint `NAME` is two files in one folder:
 write leaves the previous checkpoint intact. `load` verifies the file's sha256 against the
 manifest and the manifest's config against the one the caller expects, and refuses
 anything else with an error that says what to do.
+
+Shipped weights are stored as 16-bit floats (`save(..., half=True)`, recorded as "storage": "float16"):
+half the bytes, so that every checkpoint of the course fits in assets/' 40 MB. `load` returns them as
+float32, the precision the CPU computes in. The rounding (about 3 significant digits) changes no measured
+figure (tests/test_shipped_*.py re-measure them from the stored weights). Training checkpoints, which must
+resume bit for bit, stay float32.
 """
 import hashlib
 import json
@@ -50,11 +56,14 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: dict | None = None,
-         extra: dict | None = None) -> Path:
-    """Write NAME.safetensors and NAME.json into `folder`; return the manifest's path."""
+         extra: dict | None = None, half: bool = False) -> Path:
+    """Write NAME.safetensors and NAME.json into `folder`; return the manifest's path.
+    half: store float32 tensors as float16 (shipped weights); `load` turns them back into float32."""
     folder = Path(folder)
     weights = folder / f"{name}.safetensors"
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    if half:
+        tensors = {k: v.half() if v.dtype == torch.float32 else v for k, v in tensors.items()}
     _atomic_write(weights, lambda tmp: save_file(tensors, tmp))
     manifest = {
         "name": name,
@@ -65,6 +74,7 @@ def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: 
         "metrics": metrics or {},
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),  # CPU results are bit-exact for a given thread count
+        "storage": "float16" if half else "as computed",
         **(extra or {}),
     }
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
@@ -109,4 +119,7 @@ def load(folder, name: str, expected_config: dict | None = None) -> tuple[dict, 
             f"{name} was trained with config {manifest.get('config')}, "
             f"but the code asked for {expected_config}. Build the model from the manifest's "
             "config, or retrain the checkpoint for this config.")
-    return load_file(weights), manifest
+    tensors = load_file(weights)
+    if manifest.get("storage") == "float16":
+        tensors = {k: v.float() if v.dtype == torch.float16 else v for k, v in tensors.items()}
+    return tensors, manifest

@@ -166,7 +166,8 @@ def load(name: str = "shapes_clip", folder=checkpoints.ASSETS) -> ContrastiveMod
 def save_text_encoder(model: ContrastiveModel, folder, command: str):
     """Ship the clean model's text tower on its own: the frozen encoder every generator reads."""
     return checkpoints.save(folder, TEXT_ENCODER, model.text.state_dict(), asdict(model.config.text), command,
-                            metrics={}, extra={"source": "the text tower of shapes_clip (toolkit.contrastive)"})
+                            metrics={}, extra={"source": "the text tower of shapes_clip (toolkit.contrastive)"},
+                            half=True)
 
 
 def main(argv=None) -> int:
@@ -193,7 +194,8 @@ def main(argv=None) -> int:
     else:
         metrics["top1_heldout_wording"] = retrieval_accuracy(model, "wording", per)["top1"]
         metrics["top1_heldout_combination"] = retrieval_accuracy(model, "combination", per)["top1"]
-    path = checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command.strip(), metrics)
+    path = checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command.strip(), metrics,
+                            half=True)
     print(f"wrote {path}: {metrics}")
     if config.name == "shapes_clip":
         print(f"wrote {save_text_encoder(model, args.out, command.strip())}")

@@ -302,7 +302,7 @@ def main(argv=None) -> int:
                    "steps": history["steps"], "final_loss": history["loss"][-1], "heldout_table": {
                        name: {str(s): v for s, v in row.items()} for name, row in table.items()}}
         path = checkpoints.save(out, NAME, model.state_dict(), asdict(model.config),
-                                "python -m toolkit.denoising " + " ".join(argv), metrics)
+                                "python -m toolkit.denoising " + " ".join(argv), metrics, half=True)
         print(f"margin over {best}: {metrics['margin_db']:+.2f} dB; trained in {history['seconds']:.0f} s; "
               f"saved {path}")
     else:

@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     metrics = {"valid_shape_rate_20_steps": valid_shape_rate(images), "train_seconds_this_session": round(seconds),
                "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
     path = checkpoints.save(args.out, name_of(args.objective), result.ema_model.state_dict(), asdict(config),
-                            command.strip(), metrics)
+                            command.strip(), metrics, half=True)
     print(f"wrote {path}: {metrics}")
     return 0
 

@@ -102,7 +102,8 @@ def main(argv=None) -> int:
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
     metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
                "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, NAME, result.ema_model.state_dict(), asdict(config), command.strip(), metrics)
+    path = checkpoints.save(args.out, NAME, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
+                            half=True)
     print(f"wrote {path}: {metrics}; measure it with python -m toolkit.eval.adherence")
     return 0
 

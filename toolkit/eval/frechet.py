@@ -79,7 +79,7 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bo
 
 
 def save_classifier(model: ShapeClassifier, folder=checkpoints.ASSETS, command: str = "", metrics=None):
-    return checkpoints.save(folder, NAME, model.state_dict(), asdict(model.config), command, metrics)
+    return checkpoints.save(folder, NAME, model.state_dict(), asdict(model.config), command, metrics, half=True)
 
 
 def load_classifier(folder=checkpoints.ASSETS) -> ShapeClassifier:
