@@ -72,3 +72,16 @@ def test_shipped_checkpoints_verify():
     for manifest in sorted(checkpoints.ASSETS.glob("*.json")):
         tensors, data = checkpoints.load(checkpoints.ASSETS, manifest.stem)
         assert tensors and data["command"].startswith("python -m toolkit"), manifest.name
+
+
+def test_half_storage_halves_the_file_and_loads_back_as_float32(tmp_path):
+    tensors = {"w": torch.randn(64, 64, generator=torch.Generator().manual_seed(0)), "steps": torch.arange(3)}
+    checkpoints.save(tmp_path / "full", "m", tensors, {}, "python make.py")
+    checkpoints.save(tmp_path / "half", "m", tensors, {}, "python make.py", half=True)
+    size = lambda kind: (tmp_path / kind / "m.safetensors").stat().st_size  # noqa: E731
+    assert size("half") < 0.6 * size("full")
+    loaded, manifest = checkpoints.load(tmp_path / "half", "m")
+    assert manifest["storage"] == "float16" and loaded["w"].dtype == torch.float32
+    assert torch.equal(loaded["steps"], tensors["steps"])                      # integers are stored as they are
+    assert torch.allclose(loaded["w"], tensors["w"], rtol=1e-3, atol=1e-4)
+    assert not torch.equal(loaded["w"], tensors["w"])                          # rounded, as documented
