@@ -80,7 +80,7 @@ class AutoencoderConfig:
 
 # Per kind: under 20 minutes on a 2-core laptop (one thread, beside other work: image 0.27 s a step, video 0.8 s).
 DEFAULTS = {"image": {"frames": 1, "batch_size": 32, "steps": 4000},
-            "video": {"frames": 16, "batch_size": 8, "steps": 3000}}
+            "video": {"frames": 16, "batch_size": 8, "steps": 5000}}
 
 
 def make_config(kind: str = "image", **overrides) -> AutoencoderConfig:
