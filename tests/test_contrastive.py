@@ -17,12 +17,7 @@ TEXT = TextEncoderConfig(vocab_size=len(TOKENIZER))
 PROMPTS = ["a red circle", "a huge golden disc", "a small plus sign that is cyan", "a box"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(**overrides) -> ContrastiveModel:

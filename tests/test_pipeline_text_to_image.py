@@ -14,12 +14,7 @@ from toolkit.text import TextConditioner, Tokenizer, UnknownWordsError
 PROMPTS = ["a red circle", "a large blue square"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def wake(model: torch.nn.Module) -> torch.nn.Module:

@@ -9,12 +9,7 @@ TOKENIZER = Tokenizer()
 PROMPTS = ["a red circle", "a huge golden disc, moving left", "a small plus sign that is cyan", "box"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def encoder(**overrides) -> TextEncoder:

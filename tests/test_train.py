@@ -10,14 +10,7 @@ from toolkit import checkpoints
 from toolkit.train import TrainConfig, latest_checkpoint, lr_at, train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on busy cores a second OpenMP thread waits for its
-    partner at every op (seconds instead of milliseconds): run these tests on one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 W_TRUE = torch.tensor([[1.0], [-2.0], [0.5], [3.0]])

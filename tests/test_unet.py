@@ -6,14 +6,7 @@ import torch.nn.functional as F
 from toolkit.models.unet import PRESETS, Attention, UNet, UNetConfig, timestep_embedding
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These tensors are too small to gain from threads, and on busy cores a second OpenMP thread waits
-    for its partner at every op (25 s instead of 0.5 s for the overfit test): run them on one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 D = 12  # context width for the text hooks

@@ -12,12 +12,7 @@ from toolkit.models.vae import (PRESETS, VAE, DiagonalGaussian, VAEConfig, estim
                                 scaling_factor_of)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny(**overrides) -> VAE:
