@@ -244,10 +244,12 @@ class VAE(nn.Module):
                              f"each after the first halving), got {H} x {W}; pad or crop the picture")
         return x
 
+    latent_axes = ("h", "w")                     # a clip's latent adds t (VideoVAE)
+
     def check_latent(self, z: torch.Tensor) -> torch.Tensor:
-        C = self.config.latent_channels
-        if z.ndim != 4 or z.shape[1] != C:
-            raise ValueError(f"z must have shape (B, {C}, h, w), got {tuple(z.shape)}")
+        C, axes = self.config.latent_channels, self.latent_axes
+        if z.ndim != 2 + len(axes) or z.shape[1] != C:
+            raise ValueError(f"z must have shape (B, {C}, {', '.join(axes)}), got {tuple(z.shape)}")
         return z
 
     # ------------------------------------------------------------ the model

@@ -120,6 +120,7 @@ class VideoVAE(VAE):
     """vae.VAE with causal 3-D layers: encode (B, 3, T, H, W) -> DiagonalGaussian over (B, C, T/f_t, H/f, W/f)."""
 
     presets = PRESETS
+    latent_axes = ("t", "h", "w")
 
     def __init__(self, config: VideoVAEConfig = VideoVAEConfig()):
         super().__init__(config)
@@ -156,9 +157,3 @@ class VideoVAE(VAE):
             raise ValueError(f"H and W must be multiples of the spatial factor {f}, got {H} x {W}; "
                              "pad or crop the frames")
         return x
-
-    def check_latent(self, z: torch.Tensor) -> torch.Tensor:
-        C = self.config.latent_channels
-        if z.ndim != 5 or z.shape[1] != C:
-            raise ValueError(f"z must have shape (B, {C}, t, h, w), got {tuple(z.shape)}")
-        return z
