@@ -146,3 +146,27 @@ def test_too_many_images_are_refused_before_any_work():
         PIPE(PROMPTS, num_images=MAX_IMAGES // 2 + 1)
     with pytest.raises(ValueError, match=f"at most {MAX_IMAGES}"):
         PIPE(["a red circle"] * (MAX_IMAGES + 1))
+
+
+def make_latent_pipe() -> TextToImagePipeline:
+    from toolkit import autoencoder
+    torch.manual_seed(0)
+    unet = wake(FlowTime(UNet.from_preset("cpu-tiny", context_dim=64, in_channels=4, out_channels=4)))
+    return TextToImagePipeline(unet, PIPE.text, vae=autoencoder.load("image"))
+
+
+def test_latent_pipeline_samples_latents_and_decodes_them():
+    pipe = make_latent_pipe()
+    out = pipe(PROMPTS, seed=0, steps=3, return_trajectory=True)
+    assert pipe.sample_shape(2) == (2, 4, 8, 8)
+    assert out.images.shape == (2, 3, 32, 32) and out.images.min() >= -1 and out.images.max() <= 1
+    assert out.trajectory.x.shape == (4, 2, 4, 8, 8)                       # the trajectory stays in latent space
+    assert torch.equal(pipe.decode(out.trajectory.x[-1]), out.images)
+    with pytest.raises(ValueError, match="samples latents"):
+        pipe(PROMPTS, steps=2, guidance="classifier")
+
+
+def test_a_diffusers_scheduler_drives_the_pipeline():
+    from diffusers import UniPCMultistepScheduler
+    out = PIPE(PROMPTS, seed=0, steps=3, sampler=UniPCMultistepScheduler())
+    assert out.images.shape == (2, 3, 32, 32) and torch.isfinite(out.images).all()

@@ -135,8 +135,9 @@ def test_hooks_missing_from_the_config_are_refused():
 def test_presets_and_config_errors():
     sizes = {name: sum(p.numel() for p in UNet(config).parameters()) for name, config in PRESETS.items()}
     assert sizes["cpu-tiny"] < 300_000 and 1e6 < sizes["cpu"] < 3e6 and 30e6 < sizes["gpu"] < 45e6, sizes
+    assert 1e6 < sizes["latent-cpu"] < 3e6 and PRESETS["latent-cpu"].in_channels == 4       # the pixel model's size
     assert UNet.from_preset("cpu", in_channels=4).config.in_channels == 4
-    with pytest.raises(ValueError, match=r"\['cpu', 'cpu-tiny', 'gpu'\]"):
+    with pytest.raises(ValueError, match=r"\['cpu', 'cpu-tiny', 'gpu', 'latent-cpu'\]"):
         UNet.from_preset("huge")
     with pytest.raises(ValueError, match="unknown UNetConfig fields"):
         UNet.from_preset("cpu", width=3)

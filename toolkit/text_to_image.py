@@ -1,6 +1,7 @@
-"""Notebook 04: a text-conditioned U-Net that draws the shapes a prompt describes.
+"""Notebooks 04 and 06: a text-conditioned U-Net that draws the shapes a prompt describes, in pixels or latents.
 
-    python -m toolkit.text_to_image train --out assets/checkpoints        # shapes_text_unet, ~4000 steps
+    python -m toolkit.text_to_image train --out assets/checkpoints            # shapes_text_unet, pixels
+    python -m toolkit.text_to_image train --latent --out assets/checkpoints   # shapes_latent_text_unet
 
 The network is the course's U-Net with text hooks switched on (context_dim): the prompt's tokens enter
 by cross-attention at 8 x 8 and 4 x 4, and its pooled vector is added to the time embedding. The prompt
@@ -8,6 +9,11 @@ is read by the frozen text encoder (toolkit.text). It is trained by flow matchin
 as Stable Diffusion 3 is, with caption dropout (Ho & Salimans 2022): one caption in ten is replaced by
 the empty prompt, so the same network is also the unconditional model that classifier-free guidance needs.
 Training reads only the training split: held-out (colour, shape) pairs and held-out wordings never appear.
+
+Latent diffusion (notebook 06; Rombach et al. 2022, arXiv:2112.10752): with `latent=True` the same recipe
+runs on the scaled latents of the shipped image VAE (toolkit.autoencoder, 3 x 32 x 32 -> 4 x 8 x 8), with
+the "latent-cpu" U-Net: about as many weights as the pixel model, on 16 times fewer positions. The VAE is
+frozen; each training image is encoded and its latent sampled from q(z | x), as LDM does.
 """
 import argparse
 import sys
@@ -16,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from . import checkpoints
+from . import autoencoder, checkpoints
 from .data import ShapesWorld, WorldConfig
 from .diffusion import FlowSchedule, diffusion_loss
 from .image_diffusion import FlowTime
@@ -25,6 +31,7 @@ from .text import TextConditioner
 from .train import TrainConfig, train
 
 NAME = "shapes_text_unet"
+LATENT_NAME = "shapes_latent_text_unet"
 
 
 @dataclass(frozen=True)
@@ -37,24 +44,47 @@ class TextToImageConfig:
     caption_dropout: float = 0.1      # the fraction of captions replaced by the empty prompt
     context_dim: int = 64             # the text encoder's width
     seed: int = 0
+    latent: bool = False              # diffuse the shipped image VAE's scaled latents instead of pixels
 
     def __post_init__(self):
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
 
+    @property
+    def name(self) -> str:
+        return LATENT_NAME if self.latent else NAME
+
+
+def latent_config(**overrides) -> TextToImageConfig:
+    """The shipped latent recipe: the "latent-cpu" U-Net on shapes_vae latents, otherwise as the pixel one."""
+    return TextToImageConfig(**{"unet": "latent-cpu", "latent": True, **overrides})
+
 
 def make_model(config: TextToImageConfig) -> torch.nn.Module:
     torch.manual_seed(config.seed)
-    return FlowTime(UNet.from_preset(config.unet, context_dim=config.context_dim))
+    unet = UNet.from_preset(config.unet, context_dim=config.context_dim)
+    want = 4 if config.latent else 3            # shapes_vae's latent channels, or RGB
+    if unet.config.in_channels != want:
+        raise ValueError(f"the {config.unet!r} U-Net takes {unet.config.in_channels} channels but "
+                         f"{'latents' if config.latent else 'images'} have {want}; use the "
+                         f"{'latent-cpu' if config.latent else 'cpu'} preset")
+    return FlowTime(unet)
 
 
-def batches(config: TextToImageConfig, text: TextConditioner):
-    """batches(k): images (B, 3, H, W) in [-1, 1] and their captions, encoded by the frozen text encoder."""
+def batches(config: TextToImageConfig, text: TextConditioner, vae=None):
+    """batches(k): images (B, 3, H, W) in [-1, 1] (or with config.latent their scaled latents (B, 4, H/4, W/4),
+    sampled from q(z | x) with a generator seeded by k) and their captions, encoded by the frozen text encoder."""
     world = ShapesWorld(WorldConfig(frames=1, height=config.image_size, width=config.image_size))
+    if config.latent and vae is None:
+        vae = autoencoder.load("image")
 
     def batch(k):
         b = world.sample(config.batch_size, seed=config.seed * 1_000_003 + k, split="train")
-        return {"x": b.images, **text(b.captions)}
+        x = b.images
+        if config.latent:
+            with torch.no_grad():
+                x = vae.to_latent(x, torch.Generator().manual_seed(config.seed * 1_000_003 + k))
+        return {"x": x, **text(b.captions)}
     return batch
 
 
@@ -80,7 +110,7 @@ def train_model(config: TextToImageConfig, text: TextConditioner | None = None, 
 
 
 def load(folder=checkpoints.ASSETS, name: str = NAME) -> torch.nn.Module:
-    """The shipped text-to-image network, verified against its manifest."""
+    """A shipped text-to-image network (NAME, or LATENT_NAME for latents), verified against its manifest."""
     config = TextToImageConfig(**checkpoints.read_manifest(folder, name)["config"])
     tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
     model = make_model(config)
@@ -92,17 +122,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_image", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--steps", type=int, default=TextToImageConfig.steps)
+    parser.add_argument("--latent", action="store_true", help="diffuse shapes_vae latents (shapes_latent_text_unet)")
     parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
-    config = TextToImageConfig(steps=args.steps)
+    config = latent_config(steps=args.steps) if args.latent else TextToImageConfig(steps=args.steps)
     command = "python -m toolkit.text_to_image " + " ".join(sys.argv[1:] if argv is None else argv)
 
     start = time.perf_counter()
-    result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
+    result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
     metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
                "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, NAME, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
+    path = checkpoints.save(args.out, config.name, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
                             half=True)
     print(f"wrote {path}: {metrics}; measure it with python -m toolkit.eval.adherence")
     return 0

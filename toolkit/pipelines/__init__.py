@@ -5,7 +5,12 @@
     out = pipe("a large blue square", seed=0, steps=20, guidance_scale=3.0)
     out.images        # (1, 3, 32, 32) in [-1, 1]
     out.trajectory    # every x_t and predicted x̂₀ of the sampler, for plots and animations
+
+    pipe = TextToVideoPipeline.from_pretrained()
+    out = pipe("a small green triangle moving up then down", seed=0)
+    out.videos        # (1, 3, 16, 32, 32) in [-1, 1]
 """
 from .text_to_image import PipelineOutput, TextToImagePipeline
+from .text_to_video import TextToVideoPipeline, VideoOutput
 
-__all__ = ["TextToImagePipeline", "PipelineOutput"]
+__all__ = ["TextToImagePipeline", "PipelineOutput", "TextToVideoPipeline", "VideoOutput"]

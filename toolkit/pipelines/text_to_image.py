@@ -1,6 +1,7 @@
-"""Text to image: tokenizer -> frozen text encoder -> guided flow-matching U-Net -> sampler.
+"""Text to image: tokenizer -> frozen text encoder -> guided flow-matching U-Net -> sampler (-> VAE decoder).
 
     pipe = TextToImagePipeline.from_pretrained()
+    pipe = TextToImagePipeline.from_pretrained(latent=True)     # latent diffusion: U-Net on VAE latents, then decode
     out = pipe("a small red circle", seed=0, steps=20, guidance_scale=3.0, sampler="flow_heun")
     out = pipe(["a big box", "a lime dot"], guidance="classifier", guidance_scale=2.0)
 
@@ -9,7 +10,11 @@ batched together. guidance="classifier": the unconditional U-Net steered by the 
 contrastive model's similarity to the prompt (toolkit.diffusion.guidance).
 
 sampler: a flow sampler ("flow_heun", "flow_euler"), run in flow time from t = 1 to 0, or a σ-space
-sampler ("dpmpp_2m", "heun", "euler", "ddim", "ddpm") run through `flow_to_sigma` from t = 0.999.
+sampler ("dpmpp_2m", "heun", "euler", "ddim", "ddpm") run through `flow_to_sigma` from t = 0.999, or a
+diffusers scheduler object (e.g. DPMSolverMultistepScheduler(), FlowMatchEulerDiscreteScheduler()).
+
+With a VAE (latent diffusion), sampling runs on latents (B, 4, H/4, W/4) and only the final latent is
+decoded; the trajectory stays in latent space (`pipe.decode(z)` turns any of its steps into pictures).
 """
 import math
 import warnings
@@ -20,6 +25,7 @@ import torch
 from .. import checkpoints
 from ..diffusion import (FLOW_SAMPLERS, SAMPLERS, FlowDenoiser, Trajectory, flow_times, flow_to_sigma,
                          sigmas_from_flow_times)
+from ..diffusion.diffusers_adapter import sample_with_diffusers_scheduler
 from ..diffusion.guidance import classifier_free_guidance, classifier_guidance
 from ..text import TextConditioner
 
@@ -33,37 +39,71 @@ class PipelineOutput:
     prompts: list                        # the prompt of every image
     unknown: list                        # the words of each prompt that the model ignored
     trajectory: Trajectory | None        # with return_trajectory=True: x (steps+1, B, ...) and x̂₀ (steps, B, ...)
+                                         # (latents for a latent pipeline: decode with pipe.decode)
 
 
 class TextToImagePipeline:
-    def __init__(self, unet, text: TextConditioner, guide=None, image_size: int = 32):
-        self.unet, self.text, self.guide, self.image_size = unet, text, guide, image_size
+    def __init__(self, unet, text: TextConditioner, guide=None, image_size: int = 32, vae=None):
+        """vae: None to sample pixels; a toolkit VAE to sample its scaled latents and decode them."""
+        self.unet, self.text, self.guide, self.image_size, self.vae = unet, text, guide, image_size, vae
 
     @classmethod
-    def from_pretrained(cls, folder=checkpoints.ASSETS, classifier: bool = True) -> "TextToImagePipeline":
-        """The shipped text encoder, shapes_text_unet and (for classifier guidance) shapes_clip_noisy."""
-        from .. import contrastive, text_to_image
-        guide = contrastive.load("shapes_clip_noisy", folder) if classifier else None
-        config = text_to_image.TextToImageConfig(**checkpoints.read_manifest(folder, text_to_image.NAME)["config"])
-        return cls(text_to_image.load(folder), TextConditioner.from_pretrained(folder), guide, config.image_size)
+    def from_pretrained(cls, folder=checkpoints.ASSETS, classifier: bool = True,
+                        latent: bool = False) -> "TextToImagePipeline":
+        """The shipped text encoder and shapes_text_unet, with (for classifier guidance) shapes_clip_noisy;
+        latent=True: shapes_latent_text_unet and shapes_vae instead (classifier guidance is pixel-only)."""
+        from .. import autoencoder, contrastive, text_to_image
+        name = text_to_image.LATENT_NAME if latent else text_to_image.NAME
+        config = text_to_image.TextToImageConfig(**checkpoints.read_manifest(folder, name)["config"])
+        guide = contrastive.load("shapes_clip_noisy", folder) if classifier and not latent else None
+        vae = autoencoder.load("image", folder) if latent else None
+        return cls(text_to_image.load(folder, name), TextConditioner.from_pretrained(folder), guide,
+                   config.image_size, vae)
+
+    def sample_shape(self, batch: int) -> tuple:
+        """What the sampler starts from: pixels (B, 3, H, W) or latents (B, C, H/f, W/f)."""
+        shape = (batch, 3, self.image_size, self.image_size)
+        return shape if self.vae is None else self.vae.latent_shape(shape)
 
     @torch.no_grad()
-    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 2.0, sampler: str = "flow_heun",
+    def decode(self, x: torch.Tensor) -> torch.Tensor:
+        """Pictures in [-1, 1] from what the sampler produced (scaled latents are decoded by the VAE)."""
+        return (x if self.vae is None else self.vae.from_latent(x)).clamp(-1, 1)
+
+    @torch.no_grad()
+    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 2.0, sampler="flow_heun",
                  guidance: str = "cfg", num_images: int = 1, strict: bool = False, return_trajectory: bool = False,
                  progress: bool = False) -> PipelineOutput:
-        """prompt: a string or a list; each prompt gives num_images images from noise drawn with `seed`."""
-        self._check(steps, sampler, guidance, num_images)
+        """prompt: a string or a list; each prompt gives num_images images from noise drawn with `seed`.
+        sampler: a toolkit sampler's name, or a diffusers scheduler object (any of them can drive the model)."""
+        prompts = self._prompts(prompt, num_images, MAX_IMAGES, "images")
+        images, tokens, trajectory = self._generate(prompts, self.sample_shape(len(prompts)), seed, steps,
+                                                    guidance_scale, sampler, guidance, strict, return_trajectory,
+                                                    progress)
+        return PipelineOutput(images=images, prompts=prompts, unknown=tokens.unknown, trajectory=trajectory)
+
+    @staticmethod
+    def _prompts(prompt, copies: int, most: int, what: str) -> list:
+        """Every prompt repeated `copies` times, checked."""
         if not isinstance(prompt, (str, list, tuple)):
             raise TypeError(f"prompt must be a string or a list of strings, got {prompt!r}")
-        prompts = [p for p in ([prompt] if isinstance(prompt, str) else prompt) for _ in range(num_images)]
-        if len(prompts) > MAX_IMAGES:
-            raise ValueError(f"{len(prompts)} images in one call; at most {MAX_IMAGES}: split the prompts into batches")
+        if not isinstance(copies, int) or copies < 1:
+            raise ValueError(f"num_{what} must be a positive integer, got {copies!r}")
+        prompts = [p for p in ([prompt] if isinstance(prompt, str) else prompt) for _ in range(copies)]
+        if len(prompts) > most:
+            raise ValueError(f"{len(prompts)} {what} in one call; at most {most}: split the prompts into batches")
+        return prompts
+
+    def _generate(self, prompts, shape, seed, steps, guidance_scale, sampler, guidance, strict, return_trajectory,
+                  progress):
+        """Encode the prompts, sample from noise of `shape` drawn with `seed`, decode: (pictures, tokens, trajectory)."""
+        self._check(steps, sampler, guidance)
         tokens = self.text.tokenizer(prompts, strict=strict, warn=False)
         if unknown := sorted({w for words in tokens.unknown for w in words}):
-            warnings.warn(f"ignored words the model does not know: {', '.join(unknown)}", stacklevel=2)
+            warnings.warn(f"ignored words the model does not know: {', '.join(unknown)}", stacklevel=3)
         cond = self.text.encode(tokens)
         B = len(prompts)
-        noise = torch.randn(B, 3, self.image_size, self.image_size, generator=torch.Generator().manual_seed(seed))
+        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
         denoiser = FlowDenoiser(self.unet, "velocity")
         if guidance == "cfg":
@@ -74,13 +114,17 @@ class TextToImagePipeline:
         times = flow_times(steps)
         kwargs = dict(cond=cond, generator=torch.Generator().manual_seed(seed + 1),
                       return_trajectory=return_trajectory, progress=progress)
-        if sampler in FLOW_SAMPLERS:
+        if not isinstance(sampler, str):                     # a diffusers scheduler
+            flow = "FlowMatch" in type(sampler).__name__
+            result = sample_with_diffusers_scheduler(denoiser if flow else flow_to_sigma(denoiser), sampler, noise,
+                                                     steps, **kwargs)
+        elif sampler in FLOW_SAMPLERS:
             result = FLOW_SAMPLERS[sampler](denoiser, noise, times, **kwargs)
         else:                                                # σ-space: start just below t = 1 (σ = 999)
             sigmas = sigmas_from_flow_times(times.clamp(max=0.999))
             result = SAMPLERS[sampler](flow_to_sigma(denoiser), noise * (1 + sigmas[0]), sigmas, **kwargs)
-        images, trajectory = result if return_trajectory else (result, None)
-        return PipelineOutput(images=images.clamp(-1, 1), prompts=prompts, unknown=tokens.unknown, trajectory=trajectory)
+        samples, trajectory = result if return_trajectory else (result, None)
+        return self.decode(samples), tokens, trajectory
 
     def _unconditional(self, denoiser, B: int):
         null = self.text.null(B)
@@ -88,6 +132,9 @@ class TextToImagePipeline:
 
     def _log_prob(self, tokens):
         """log p(c | x_t) up to a constant: the noise-aware model's logit_scale·cos(x_t, prompt)."""
+        if self.vae is not None:
+            raise ValueError("classifier guidance reads noisy pixels, but this pipeline samples latents; "
+                             "use guidance='cfg', or the pixel pipeline (from_pretrained(latent=False))")
         if self.guide is None:
             raise ValueError("classifier guidance needs the noise-aware contrastive model: "
                              "TextToImagePipeline.from_pretrained(classifier=True)")
@@ -95,12 +142,13 @@ class TextToImagePipeline:
         scale = self.guide.logit_scale.clamp(max=math.log(100)).exp()          # as in training
         return lambda x, t: scale * (self.guide.encode_visual(x, t) * text).sum(dim=1)
 
-    def _check(self, steps, sampler, guidance, num_images):
+    def _check(self, steps, sampler, guidance):
         if not isinstance(steps, int) or not 1 <= steps <= 1000:
             raise ValueError(f"steps must be an integer from 1 to 1000, got {steps!r}")
-        if sampler not in FLOW_SAMPLERS and sampler not in SAMPLERS:
-            raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(FLOW_SAMPLERS) + sorted(SAMPLERS)}")
+        known = sorted(FLOW_SAMPLERS) + sorted(SAMPLERS)
+        if isinstance(sampler, str) and sampler not in known:
+            raise ValueError(f"unknown sampler {sampler!r}; choose one of {known}, or pass a diffusers scheduler")
+        if not isinstance(sampler, str) and not hasattr(sampler, "set_timesteps"):
+            raise TypeError(f"sampler must be a name from {known} or a diffusers scheduler, got {sampler!r}")
         if guidance not in GUIDANCE:
             raise ValueError(f"unknown guidance {guidance!r}; choose one of {GUIDANCE}")
-        if not isinstance(num_images, int) or num_images < 1:
-            raise ValueError(f"num_images must be a positive integer, got {num_images!r}")

@@ -1,0 +1,111 @@
+"""What a generated picture costs: FLOPs counted by torch.utils.flop_counter and wall time, side by side.
+
+    count_flops(lambda: pipe(prompts, steps=20))       # {"total": 9.1e10, "FlowTime": ..., "TextEncoder": ..., "Decoder": ...}
+    wall_times({"pixel": f, "latent": g}, repeats=5)   # median seconds of each, runs interleaved
+
+    python -m toolkit.eval.cost --out assets/metrics/latent_cost.json     # notebook 06's table, pixel against latent
+
+FLOPs count every multiply and add of the matrix products and convolutions (2 per multiply-accumulate),
+which is what flop_counter counts; element-wise work (norms, activations) is left out, as in the papers'
+FLOP tables. Wall times depend on the machine and its load: only ratios measured in one run, with the
+contenders' runs interleaved, are comparable, which is how `wall_times` measures them.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from .adherence import sweep
+
+
+def count_flops(fn) -> dict:
+    """Run fn() once and count its FLOPs: {"total": n, and per top-level module that ran (by class name)}."""
+    with FlopCounterMode(display=False, depth=1) as counter:
+        fn()
+    # get_flop_counts() lists every nested module ("FlowTime.unet.down.0", ...) whatever the depth; keep the top level
+    counts = {name: sum(ops.values()) for name, ops in counter.get_flop_counts().items()
+              if name != "Global" and "." not in name}
+    return {"total": counter.get_total_flops(), **counts}
+
+
+def wall_times(fns: dict, repeats: int = 5, warmup: int = 1) -> dict:
+    """The median wall time in seconds of each fn in `fns`, calling them in turn `repeats` times (after
+    `warmup` unmeasured rounds), so that a change in the machine's load hits all of them alike."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    seconds = {name: [] for name in fns}
+    for round_ in range(warmup + repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_ >= warmup:
+                seconds[name].append(time.perf_counter() - start)
+    return {name: statistics.median(s) for name, s in seconds.items()}
+
+
+def compare_pipelines(pipes: dict, steps: int = 20, guidance_scale: float = 2.0, batch: int = 16,
+                      repeats: int = 5, per_combination: dict | None = None, progress: bool = True) -> dict:
+    """FLOPs and wall time per picture of each text-to-image pipeline in `pipes`, and its adherence.
+
+    FLOPs: one call with `batch` prompts, divided by batch. Wall time: the median of `repeats` interleaved
+    calls of `batch` prompts (throughput), and of single-prompt calls (latency). Adherence: the classifier-free
+    sweep at `guidance_scale` on the held-out prompt sets (toolkit.eval.adherence.sweep)."""
+    prompts = ["a small red circle", "a big blue square", "a large green triangle", "a tiny yellow cross"]
+    prompts = (prompts * batch)[:batch]
+    call = lambda pipe, p: lambda: pipe(p, seed=0, steps=steps, guidance_scale=guidance_scale)  # noqa: E731
+    flops = {name: {k: v / batch for k, v in count_flops(call(pipe, prompts)).items()} for name, pipe in pipes.items()}
+    batched = wall_times({name: call(pipe, prompts) for name, pipe in pipes.items()}, repeats)
+    single = wall_times({name: call(pipe, prompts[:1]) for name, pipe in pipes.items()}, repeats)
+    rows = {}
+    for name, pipe in pipes.items():
+        scores = sweep(pipe, "cfg", [guidance_scale], per_combination=per_combination, steps=steps, progress=progress)
+        rows[name] = {"flops_per_picture": flops[name]["total"], "flops_by_module": flops[name],
+                      "seconds_per_picture_batched": batched[name] / batch, "seconds_single_picture": single[name],
+                      "adherence": {r["prompts"]: {k: r[k] for k in ("joint", "shape", "colour", "size", "n")}
+                                    for r in scores}}
+    return rows
+
+
+def main(argv=None) -> int:
+    from ..pipelines import TextToImagePipeline
+    from ..runtime import pick
+    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.cost", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="assets/metrics/latent_cost.json", help="where the table goes (JSON)")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--guidance-scale", type=float, default=2.0)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    pipes = {"pixel": TextToImagePipeline.from_pretrained(classifier=False),
+             "latent": TextToImagePipeline.from_pretrained(latent=True)}
+    per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})
+    rows = compare_pipelines(pipes, args.steps, args.guidance_scale, repeats=args.repeats, per_combination=per)
+    pixel, latent = rows["pixel"], rows["latent"]
+    ratios = {"flops": pixel["flops_per_picture"] / latent["flops_per_picture"],
+              "seconds_batched": pixel["seconds_per_picture_batched"] / latent["seconds_per_picture_batched"],
+              "seconds_single": pixel["seconds_single_picture"] / latent["seconds_single_picture"],
+              **{f"joint_points_{kind}": 100 * (latent["adherence"][kind]["joint"] - pixel["adherence"][kind]["joint"])
+                 for kind in pixel["adherence"]}}
+    for name, row in rows.items():
+        print(f"{name:7s} {row['flops_per_picture'] / 1e9:7.2f} GFLOP/picture  "
+              f"{1000 * row['seconds_per_picture_batched']:7.1f} ms/picture (batch 16)  "
+              f"{1000 * row['seconds_single_picture']:7.1f} ms (one picture)  adherence {row['adherence']}")
+    print("pixel / latent:", {k: round(v, 2) for k, v in ratios.items()})
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.cost --out " + str(args.out),
+                               "steps": args.steps, "sampler": "flow_heun", "guidance_scale": args.guidance_scale,
+                               "threads": torch.get_num_threads(), "rows": rows, "pixel_over_latent": ratios},
+                              indent=1) + "\n")
+    tmp.replace(out)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

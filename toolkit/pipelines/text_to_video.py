@@ -1,0 +1,74 @@
+"""Text to video: tokenizer -> frozen text encoder -> guided video transformer on latents -> video VAE decoder.
+
+    pipe = TextToVideoPipeline.from_pretrained()
+    out = pipe("a small green triangle moving up then down", seed=0, steps=20, guidance_scale=2.0)
+    out.videos          # (1, 3, 16, 32, 32) in [-1, 1]
+    out.trajectory      # with return_trajectory=True: every latent x_t and predicted x̂₀ (decode with pipe.decode)
+
+    from diffusers import UniPCMultistepScheduler
+    out = pipe("a red square sliding left", sampler=UniPCMultistepScheduler())   # any diffusers scheduler
+
+The text-to-image pipeline with two changes: the sampler starts from a latent clip (B, C, T/4, H/4, W/4) of
+the shipped causal video VAE, and the network is the spacetime-patch transformer (toolkit.models.video_dit).
+Everything else, classifier-free guidance, the samplers, the trajectory, is the same code: it is rank-generic.
+"""
+from dataclasses import dataclass
+
+import torch
+
+from .. import checkpoints
+from ..diffusion import Trajectory
+from ..text import TextConditioner
+from .text_to_image import TextToImagePipeline
+
+MAX_VIDEOS = 64                       # per call: more would only exhaust memory on a laptop
+FRAMES = range(4, 65)                 # the video VAE compresses time by 4: frames must be a multiple of 4
+SIZES = range(16, 129)                # the VAE (÷4) and the patches (÷2) tile multiples of 8
+
+
+@dataclass
+class VideoOutput:
+    videos: torch.Tensor                 # (B, 3, T, H, W) in [-1, 1]
+    prompts: list                        # the prompt of every video
+    unknown: list                        # the words of each prompt that the model ignored
+    trajectory: Trajectory | None        # latents x (steps+1, B, C, T', H', W') and x̂₀; decode with pipe.decode
+
+
+class TextToVideoPipeline(TextToImagePipeline):
+    def __init__(self, transformer, vae, text: TextConditioner, frames: int = 16, image_size: int = 32):
+        super().__init__(transformer, text, guide=None, image_size=image_size, vae=vae)
+        self.frames = frames
+
+    @classmethod
+    def from_pretrained(cls, folder=checkpoints.ASSETS) -> "TextToVideoPipeline":
+        """The shipped text encoder, shapes_video_dit and shapes_video_vae, each checked against its manifest."""
+        from .. import autoencoder, text_to_video
+        config = text_to_video.TextToVideoConfig(**checkpoints.read_manifest(folder, text_to_video.NAME)["config"])
+        return cls(text_to_video.load(folder), autoencoder.load("video", folder), TextConditioner.from_pretrained(folder),
+                   config.frames, config.image_size)
+
+    def video_shape(self, batch: int, frames: int, size: int) -> tuple:
+        """The latent clip the sampler starts from, (B, C, T/4, H/4, W/4); a clear error for sizes it cannot make."""
+        if not isinstance(frames, int) or frames not in FRAMES or frames % self.vae.config.time_factor:
+            raise ValueError(f"frames must be a multiple of {self.vae.config.time_factor} from {FRAMES.start} to "
+                             f"{FRAMES.stop - 1} (the video VAE compresses time by {self.vae.config.time_factor}), "
+                             f"got {frames!r}; the model was trained on {self.frames}")
+        if not isinstance(size, int) or size not in SIZES or size % 8:
+            raise ValueError(f"size must be a multiple of 8 from {SIZES.start} to {SIZES.stop - 1} (the VAE divides "
+                             f"it by 4 and the patches by 2), got {size!r}; the model was trained on {self.image_size}")
+        shape = self.vae.latent_shape((batch, 3, frames, size, size))
+        self.unet.grid(shape)                             # the transformer's patches must tile the latent
+        return shape
+
+    @torch.no_grad()
+    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 2.0, sampler="flow_heun",
+                 num_videos: int = 1, frames: int | None = None, size: int | None = None, strict: bool = False,
+                 return_trajectory: bool = False, progress: bool = False) -> VideoOutput:
+        """prompt: a string or a list; each prompt gives num_videos clips from noise drawn with `seed`.
+        frames and size default to what the model was trained on (16 frames of 32 x 32)."""
+        prompts = self._prompts(prompt, num_videos, MAX_VIDEOS, "videos")
+        shape = self.video_shape(len(prompts), self.frames if frames is None else frames,
+                                 self.image_size if size is None else size)
+        videos, tokens, trajectory = self._generate(prompts, shape, seed, steps, guidance_scale, sampler, "cfg",
+                                                    strict, return_trajectory, progress)
+        return VideoOutput(videos=videos, prompts=prompts, unknown=tokens.unknown, trajectory=trajectory)

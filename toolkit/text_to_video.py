@@ -1,0 +1,154 @@
+"""Notebook 08: the latent video diffusion transformer, trained on the shapes world's captioned clips.
+
+    OMP_NUM_THREADS=1 python -m toolkit.text_to_video train --out assets/checkpoints     # shapes_video_dit
+
+The recipe of the production text-to-video models at laptop scale:
+  1. every training clip (16 x 32 x 32 RGB) is encoded once by the frozen, shipped video VAE
+     (toolkit.autoencoder, 8 x 4 x 8 x 8 latents) into a latent cache: its posterior's mean and std;
+  2. each step draws clips from the cache, samples their latents z ~ q(z | x), scales them, and redraws
+     every caption from the clip's attributes (a new wording each time it is seen: caption augmentation);
+  3. the VideoDiT (toolkit.models.video_dit) learns the flow-matching velocity ε − x₀ (rectified flow, as
+     Stable Diffusion 3 and the Open-Sora and Wan video models), with caption dropout to the empty prompt
+     (10%), so the same network is the unconditional model of classifier-free guidance.
+Training reads only the training split: the held-out (colour, shape) and (shape, motion) pairs and the
+held-out wordings never appear, so adherence can be measured on prompts the model has never read.
+"""
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+
+from . import autoencoder, checkpoints
+from .data import ShapesWorld, WorldConfig, caption
+from .models.video_dit import VideoDiT
+from .text import TextConditioner
+from .text_to_image import loss_function
+from .train import TrainConfig, train
+
+NAME = "shapes_video_dit"
+CACHE = Path(__file__).resolve().parent.parent / "outputs" / "cache"     # regenerated on demand, never shipped
+ENCODE_CHUNK = 64                  # clips rendered and encoded at a time
+
+
+@dataclass(frozen=True)
+class TextToVideoConfig:
+    model: str = "cpu"                # a VideoDiT preset (toolkit.models.video_dit.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    steps: int = 3000
+    batch_size: int = 32
+    lr: float = 4e-4
+    clips: int = 8192                 # training clips in the latent cache
+    frames: int = 16
+    image_size: int = 32
+    caption_dropout: float = 0.1      # the fraction of captions replaced by the empty prompt
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0 <= self.caption_dropout < 1:
+            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
+        if self.clips < self.batch_size:
+            raise ValueError(f"clips ({self.clips}) must be at least batch_size ({self.batch_size})")
+
+
+def make_model(config: TextToVideoConfig) -> VideoDiT:
+    torch.manual_seed(config.seed)
+    return VideoDiT.from_preset(config.model)
+
+
+# ---------------------------------------------------------------- the latent cache
+
+def cache_path(config: TextToVideoConfig, vae) -> Path:
+    """One file per (clips, frames, size, seed, VAE weights): a changed VAE never reuses old latents."""
+    weights = hashlib.sha256(b"".join(v.detach().cpu().numpy().tobytes() for v in vae.state_dict().values()))
+    key = f"{config.clips}-{config.frames}-{config.image_size}-{config.seed}-{weights.hexdigest()[:12]}"
+    return CACHE / f"video-latents-{key}.safetensors"
+
+
+@torch.no_grad()
+def encode_clips(config: TextToVideoConfig, vae, progress: bool = True) -> dict:
+    """Render config.clips training clips and encode them: {"mean", "std"} (N, C, T', H', W') of q(z | x)
+    (unscaled), and the attributes (N,) shape, colour, size, motion that captions are drawn from.
+    Cached under outputs/cache (written atomically), so a resumed or repeated run skips the encoding."""
+    path = cache_path(config, vae)
+    if path.exists():
+        return load_file(path)
+    world = ShapesWorld(WorldConfig(frames=config.frames, height=config.image_size, width=config.image_size))
+    parts = []
+    for k in tqdm(range(0, config.clips, ENCODE_CHUNK), desc="encode clips", disable=not progress):
+        batch = world.sample(min(ENCODE_CHUNK, config.clips - k), seed=config.seed * 1_000_003 + k, split="train")
+        posterior = vae.encode(batch.video)
+        parts.append({"mean": posterior.mean, "std": posterior.std, "shape": batch.shape[:, 0],
+                      "colour": batch.colour[:, 0], "size": batch.size[:, 0], "motion": batch.motion[:, 0]})
+    cache = {key: torch.cat([p[key] for p in parts]).contiguous() for key in parts[0]}
+    checkpoints._atomic_write(path, lambda tmp: save_file(cache, tmp))
+    return cache
+
+
+def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress: bool = True):
+    """batches(k): batch_size clips of the cache drawn with a generator seeded by k: their scaled latents
+    (B, C, T', H', W') sampled from q(z | x), and fresh captions of their attributes, text-encoded."""
+    vae = vae or autoencoder.load("video")
+    cache = encode_clips(config, vae, progress)
+    scale = float(vae.scaling_factor)
+    world = ShapesWorld(WorldConfig(frames=config.frames, height=config.image_size, width=config.image_size))
+
+    def batch(k):
+        g = torch.Generator().manual_seed(config.seed * 1_000_003 + k)
+        i = torch.randint(config.clips, (config.batch_size,), generator=g)
+        eps = torch.randn(cache["mean"][i].shape, generator=g)
+        z = scale * (cache["mean"][i] + cache["std"][i] * eps)
+        objects = [world._names(*(cache[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
+        captions = [caption(o, g, wording="train") for o in objects]
+        return {"x": z, **text(captions)}
+    return batch
+
+
+def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
+                command=None):
+    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    text = text or TextConditioner.from_pretrained()
+    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
+                                           lr=config.lr, seed=config.seed,
+                                           checkpoint_every=max(1, min(250, config.steps)))
+    return train(make_model(config), loss_function(config, text), batches(config, text, progress=progress),
+                 train_config, out_dir=out_dir, command=command, progress=progress)
+
+
+def load(folder=checkpoints.ASSETS, name: str = NAME) -> VideoDiT:
+    """The shipped video transformer, verified against its manifest."""
+    config = TextToVideoConfig(**checkpoints.read_manifest(folder, name)["config"])
+    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
+    model = make_model(config)
+    model.load_state_dict(tensors)
+    return model.eval().requires_grad_(False)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_video", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["train"])
+    parser.add_argument("--steps", type=int, default=TextToVideoConfig.steps)
+    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
+    args = parser.parse_args(argv)
+    config = TextToVideoConfig(steps=args.steps)
+    command = "python -m toolkit.text_to_video " + " ".join(sys.argv[1:] if argv is None else argv)
+
+    start = time.perf_counter()
+    result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
+    metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
+               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
+    path = checkpoints.save(args.out, NAME, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
+                            half=True)
+    print(f"wrote {path}: {json.dumps(metrics)}; measure it with python -m toolkit.eval.video_adherence")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
