@@ -1,25 +1,36 @@
-"""The command line: `python -m toolkit demo --out outputs/`.
+"""The command line.
 
-Until the text-to-video model exists, the demo runs what exists end to end: notebook 01's
-learned denoiser on a held-out photo, writing a figure to the output folder.
+    python -m toolkit generate "a small green triangle moving up then down" --seed 0 --out outputs/
+    python -m toolkit demo --out outputs/          # the same, with that prompt (what `make demo` runs)
+
+See toolkit/generate.py for what is written and how bad requests are refused.
 """
 import argparse
 import sys
 
+DEMO_PROMPT = "a small green triangle moving up then down"
+
 
 def main(argv=None) -> int:
+    from .diffusion import FLOW_SAMPLERS, SAMPLERS
     parser = argparse.ArgumentParser(prog="python -m toolkit", description="From Static to Video")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run the main job end to end on the CPU")
-    demo.add_argument("--out", default="outputs/", help="folder for the figures (created if missing)")
+    generate = commands.add_parser("generate", help="a prompt in, a video (mp4, GIF, progression PNG) out")
+    generate.add_argument("prompt", help=f'what to draw, in the shapes world\'s words, e.g. "{DEMO_PROMPT}"')
+    demo = commands.add_parser("demo", help=f'generate "{DEMO_PROMPT}" with the shipped weights')
+    for command in (generate, demo):
+        command.add_argument("--out", default="outputs/", help="folder for the files (created if missing)")
+        command.add_argument("--seed", type=int, default=0, help="the same seed gives the same video")
+        command.add_argument("--steps", type=int, default=20, help="sampler steps (1 to 1000)")
+        command.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (1 = none)")
+        command.add_argument("--sampler", default="flow_heun", choices=sorted(FLOW_SAMPLERS) + sorted(SAMPLERS))
+        command.add_argument("--frames", type=int, default=16, help="a multiple of 4 (the video VAE's time factor)")
+        command.add_argument("--size", type=int, default=32, help="height and width in pixels, a multiple of 8")
     args = parser.parse_args(argv)
-
     if args.command == "demo":
-        from . import denoising
-        print("From Static to Video demo. The video model is not built yet, so this runs what exists "
-              "end to end: the learned photo denoiser of notebook 01.")
-        return denoising.main(["demo", "--out", args.out])
-    return 0
+        args.prompt = DEMO_PROMPT
+    from . import generate as job
+    return job.main(args)
 
 
 if __name__ == "__main__":

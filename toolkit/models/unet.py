@@ -263,29 +263,35 @@ class UNet(nn.Module):
         """x (B, C, H, W), t (B,) or a scalar; class_labels (B,) long, None meaning the null class;
         context (B, L, D) text tokens, context_mask (B, L) bool (True = real token), pooled (B, D)."""
         t = self._check_inputs(x, t, class_labels, context, context_mask, pooled)
-        c = self.config
+        return self.trunk(x, self.embed(t, class_labels, pooled), context, context_mask)
 
-        # Conditioning vector: time, plus class, plus pooled text.
-        emb = self.time_mlp(timestep_embedding(t, c.channels).to(x.dtype))    # (B, E)
+    def embed(self, t: torch.Tensor, class_labels=None, pooled=None) -> torch.Tensor:
+        """The conditioning vector (B, E): time, plus class, plus pooled text, through SiLU."""
+        emb = self.time_mlp(timestep_embedding(t, self.config.channels).to(self.time_mlp[0].weight.dtype))  # (B, E)
         if self.class_emb is not None:
             if class_labels is None:
                 class_labels = torch.full_like(t, self.null_class, dtype=torch.long)
             emb = emb + self.class_emb(class_labels)
         if pooled is not None:
             emb = emb + self.pooled_proj(pooled)
-        emb = F.silu(emb)       # every ResBlock's projection starts with SiLU: do it once here
+        return F.silu(emb)       # every ResBlock's projection starts with SiLU: do it once here
 
+    def trunk(self, x, emb, context=None, context_mask=None, after_block=None) -> torch.Tensor:
+        """Encoder, middle and decoder on x (B, C, H, W) with conditioning emb (B, E). after_block(i, h), if
+        given, is applied to the output of the i-th Block (a space-time U-Net inserts temporal layers there)."""
+        after_block = after_block or (lambda i, h: h)
+        blocks = iter(range(len(self.down) + len(self.middle) + len(self.up)))
         # Channels-last keeps C contiguous: faster convolutions on CPU and free (h w) token views in attention.
         h = self.input_conv(x.contiguous(memory_format=torch.channels_last))  # (B, ch, H, W)
         skips = [h]
         for layer in self.down:
-            h = layer(h, emb, context, context_mask) if isinstance(layer, Block) else layer(h)
+            h = after_block(next(blocks), layer(h, emb, context, context_mask)) if isinstance(layer, Block) else layer(h)
             skips.append(h)
         for layer in self.middle:
-            h = layer(h, emb, context, context_mask)                         # (B, ch, H/f, W/f)
+            h = after_block(next(blocks), layer(h, emb, context, context_mask))   # (B, ch, H/f, W/f)
         for layer in self.up:
             if isinstance(layer, Block):
-                h = layer(torch.cat([h, skips.pop()], dim=1), emb, context, context_mask)
+                h = after_block(next(blocks), layer(torch.cat([h, skips.pop()], dim=1), emb, context, context_mask))
             else:
                 h = layer(h)
         return self.out(h).contiguous()                                      # (B, out_channels, H, W)

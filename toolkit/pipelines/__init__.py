@@ -11,6 +11,7 @@
     out.videos        # (1, 3, 16, 32, 32) in [-1, 1]
 """
 from .text_to_image import PipelineOutput, TextToImagePipeline
+from .per_frame import per_frame_video
 from .text_to_video import TextToVideoPipeline, VideoOutput
 
-__all__ = ["TextToImagePipeline", "PipelineOutput", "TextToVideoPipeline", "VideoOutput"]
+__all__ = ["TextToImagePipeline", "PipelineOutput", "TextToVideoPipeline", "VideoOutput", "per_frame_video"]
