@@ -77,3 +77,16 @@ def test_per_frame_baseline_shapes_and_same_noise():
     assert still.shape == (1, 3, 6, 8, 8) and torch.equal(still[:, :, 0], still[:, :, 5])
     with pytest.raises(ValueError, match="frames"):
         per_frame_video(Images(), "a", frames=1)
+
+
+def test_temporal_attention_maps_are_distributions_over_frames():
+    from toolkit.models.spacetime_unet import temporal_attention_maps
+    image = image_unet()
+    video = SpaceTimeUNet(UNet(image.config)).load_image_weights(image.state_dict()).eval()
+    x, t, ctx, mask, pooled = inputs(T=6)
+    maps = temporal_attention_maps(video, x, t, context=ctx, context_mask=mask, pooled=pooled)
+    assert set(maps) == set(video.temporal)
+    for weights in maps.values():
+        assert weights.shape[0] == 2 and weights.shape[-2:] == (6, 6)
+        assert torch.allclose(weights.sum(-1), torch.ones(weights.shape[:-1]), atol=1e-5)
+    assert not any(h._forward_pre_hooks for h in video.temporal.values())        # the hooks are gone

@@ -79,3 +79,13 @@ def test_config_errors():
         text_to_video.TextToVideoConfig(caption_dropout=1.0)
     with pytest.raises(ValueError, match="at least batch_size"):
         text_to_video.TextToVideoConfig(clips=4, batch_size=8)
+
+
+def test_gpu_preset_builds_a_model_for_64_pixel_clips():
+    config = text_to_video.PRESETS["gpu"]
+    assert config.name == "shapes_video_dit_gpu" and text_to_video.PRESETS["cpu"].name == "shapes_video_dit"
+    with torch.device("meta"):
+        model = text_to_video.make_model(config)
+    assert model.grid((1, 8, config.frames // 4, config.image_size // 4, config.image_size // 4)) == (4, 8, 8)
+    assert sum(p.numel() for p in model.parameters()) > 10 * sum(
+        p.numel() for p in text_to_video.make_model(text_to_video.PRESETS["cpu"]).parameters())

@@ -43,15 +43,27 @@ class TemporalLayer(nn.Module):
 
     def forward(self, h: torch.Tensor, frames: int) -> torch.Tensor:
         H, W = h.shape[-2:]
+        x, q, k, v = self._qkv(h, frames)
+        attended = rearrange(F.scaled_dot_product_attention(q, k, v), "n heads t d -> n t (heads d)")
+        x = x + rearrange(self.out(attended), "n t c -> n c t")
+        return rearrange(x, "(b h w) c t -> (b t) c h w", h=H, w=W)
+
+    def _qkv(self, h, frames):
+        """The temporal convolution's output x (N, C, T), N = B·H·W pixels, and the attention's q, k, v."""
         x = rearrange(h, "(b t) c h w -> (b h w) c t", t=frames)                   # one sequence per pixel
         x = x + self.conv(F.silu(self.conv_norm(x)))                                # (N, C, T), kernel 3 along t
         tokens = rearrange(self.attn_norm(x), "n c t -> n t c")
         positions = timestep_embedding(torch.arange(frames, device=h.device), tokens.shape[-1]).to(tokens.dtype)
         q, k, v = self.qkv(tokens + positions).chunk(3, dim=-1)                     # (N, T, C) each
-        q, k, v = (rearrange(z, "n t (heads d) -> n heads t d", heads=self.heads) for z in (q, k, v))
-        attended = rearrange(F.scaled_dot_product_attention(q, k, v), "n heads t d -> n t (heads d)")
-        x = x + rearrange(self.out(attended), "n t c -> n c t")
-        return rearrange(x, "(b h w) c t -> (b t) c h w", h=H, w=W)
+        return x, *(rearrange(z, "n t (heads d) -> n heads t d", heads=self.heads) for z in (q, k, v))
+
+    def attention_weights(self, h: torch.Tensor, frames: int) -> torch.Tensor:
+        """softmax(q kᵀ / √d) (B, heads, T, T), averaged over pixels: how much each frame reads each other frame
+        (for figures; the forward pass never builds this matrix, the fused kernel does not need it)."""
+        H, W = h.shape[-2:]
+        _, q, k, _ = self._qkv(h, frames)
+        weights = (q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5).softmax(dim=-1)  # (N, heads, T, T)
+        return rearrange(weights, "(b p) heads t s -> b p heads t s", p=H * W).mean(dim=1)
 
 
 class SpaceTimeUNet(nn.Module):
@@ -90,3 +102,19 @@ class SpaceTimeUNet(nn.Module):
         temporal = lambda i, h: self.temporal[str(i)](h, T) if str(i) in self.temporal else h  # noqa: E731
         out = self.unet.trunk(frames, emb, per_frame(context), per_frame(context_mask), after_block=temporal)
         return rearrange(out, "(b t) c h w -> b c t h w", b=B)
+
+
+@torch.no_grad()
+def temporal_attention_maps(model: SpaceTimeUNet, x: torch.Tensor, t, **cond) -> dict:
+    """Run model(x, t, **cond) once and return each temporal layer's attention weights (B, heads, T, T),
+    averaged over its pixels, keyed by the layer's name (its Block's index)."""
+    maps, T = {}, x.shape[2]
+    hooks = [layer.register_forward_pre_hook(lambda m, args, name=name: maps.__setitem__(
+                 name, m.attention_weights(args[0], T)))
+             for name, layer in model.temporal.items()]
+    try:
+        model(x, t, **cond)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return maps
