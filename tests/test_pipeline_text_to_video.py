@@ -94,3 +94,14 @@ def test_clear_errors(kwargs, error, message):
 def test_bad_prompts(prompt, error):
     with pytest.raises(error):
         PIPE(prompt, steps=1)
+
+
+def test_a_pixel_space_time_unet_drives_the_same_pipeline():
+    from toolkit.image_diffusion import FlowTime
+    from toolkit.models.spacetime_unet import SpaceTimeUNet
+    from toolkit.models.unet import UNet
+    torch.manual_seed(0)
+    unet = FlowTime(SpaceTimeUNet(UNet.from_preset("cpu-tiny", context_dim=64))).eval()
+    pipe = TextToVideoPipeline(unet, None, PIPE.text, frames=8, image_size=16)
+    out = pipe(PROMPTS, steps=2, return_trajectory=True)
+    assert out.videos.shape == (2, 3, 8, 16, 16) and out.trajectory.x.shape == (3, 2, 3, 8, 16, 16)

@@ -64,6 +64,12 @@ def verdict(video: torch.Tensor, prompt: str) -> tuple[dict, dict]:
     return asked, seen
 
 
+def obeys(video: torch.Tensor, prompt: str) -> bool:
+    """True when the reader sees in the clip every attribute the prompt names."""
+    asked, seen = verdict(video, prompt)
+    return all(seen[k] == v for k, v in asked.items())
+
+
 def progression_figure(pipe, trajectory, rows: int = PROGRESSION_ROWS, columns: int = PROGRESSION_COLUMNS):
     """Rows: the predicted clean clip x̂₀ decoded at evenly spaced sampler steps, from pure noise (top) to the
     result (bottom); columns: evenly spaced frames."""

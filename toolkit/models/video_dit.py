@@ -209,18 +209,23 @@ class VideoDiT(nn.Module):
         c = self.config
         T, H, W = self.grid(x.shape)
 
-        # Condition vector: time (×1000: the sin-cos frequencies suit DDPM's scale, as in SD3) plus pooled text.
-        cond = self.time_mlp(timestep_embedding(1000 * t, c.width).to(x.dtype))           # (B, D)
-        if pooled is not None:
-            cond = cond + self.pooled_proj(pooled)
-
+        cond = self.condition(t, pooled)                                                   # (B, D)
         tokens = self.patch(x) + sincos_3d((T, H, W), c.width, x.device).to(x.dtype)     # (B, N, D), N = T·H·W
         for block in self.blocks:
             tokens = block(tokens, cond, context, context_mask)
-        patches = self.final(tokens, cond)                                                # (B, N, C·pt·ph·pw)
-        pt, ph, pw = c.patch_size
+        return self.unpatchify(self.final(tokens, cond), (T, H, W))                      # (B, C, T, H, W)
+
+    def condition(self, t: torch.Tensor, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """The vector c (B, D) that adaLN reads: time (×1000: the sin-cos frequencies suit DDPM's scale, as in
+        SD3) plus the pooled prompt."""
+        cond = self.time_mlp(timestep_embedding(1000 * t, self.config.width).to(self.time_mlp[0].weight.dtype))
+        return cond if pooled is None else cond + self.pooled_proj(pooled)
+
+    def unpatchify(self, patches: torch.Tensor, grid: tuple) -> torch.Tensor:
+        """(B, N, C·pt·ph·pw), tokens in (t, h, w) order -> the latent (B, C, T'·pt, H'·ph, W'·pw)."""
+        pt, ph, pw = self.config.patch_size
         return rearrange(patches, "b (t h w) (c pt ph pw) -> b c (t pt) (h ph) (w pw)",
-                         t=T, h=H, w=W, pt=pt, ph=ph, pw=pw)                              # (B, C, T, H, W) latent
+                         t=grid[0], h=grid[1], w=grid[2], pt=pt, ph=ph, pw=pw)
 
     def _check_inputs(self, x, t, context, context_mask, pooled) -> torch.Tensor:
         """Raise a ValueError that says what is wrong; return t as a (B,) tensor."""

@@ -36,6 +36,7 @@ class VideoOutput:
 
 class TextToVideoPipeline(TextToImagePipeline):
     def __init__(self, transformer, vae, text: TextConditioner, frames: int = 16, image_size: int = 32):
+        """transformer: a video denoiser on latents (or, with vae=None, on pixels: the space-time U-Net)."""
         super().__init__(transformer, text, guide=None, image_size=image_size, vae=vae)
         self.frames = frames
 
@@ -47,17 +48,27 @@ class TextToVideoPipeline(TextToImagePipeline):
         return cls(text_to_video.load(folder), autoencoder.load("video", folder), TextConditioner.from_pretrained(folder),
                    config.frames, config.image_size)
 
+    @classmethod
+    def pixel_unet(cls, folder=checkpoints.ASSETS) -> "TextToVideoPipeline":
+        """Notebook 07's pixel-space model instead: the shipped space-time U-Net (shapes_spacetime_unet), no VAE."""
+        from .. import video_diffusion
+        config = video_diffusion.VideoDiffusionConfig(**checkpoints.read_manifest(folder, video_diffusion.NAME)["config"])
+        return cls(video_diffusion.load(folder), None, TextConditioner.from_pretrained(folder), config.frames,
+                   config.image_size)
+
     def video_shape(self, batch: int, frames: int, size: int) -> tuple:
-        """The latent clip the sampler starts from, (B, C, T/4, H/4, W/4); a clear error for sizes it cannot make."""
-        if not isinstance(frames, int) or frames not in FRAMES or frames % self.vae.config.time_factor:
-            raise ValueError(f"frames must be a multiple of {self.vae.config.time_factor} from {FRAMES.start} to "
-                             f"{FRAMES.stop - 1} (the video VAE compresses time by {self.vae.config.time_factor}), "
-                             f"got {frames!r}; the model was trained on {self.frames}")
+        """The latent clip the sampler starts from, (B, C, T/4, H/4, W/4) (pixels (B, 3, T, H, W) without a VAE);
+        a clear error for sizes it cannot make."""
+        if not isinstance(frames, int) or frames not in FRAMES or frames % 4:
+            raise ValueError(f"frames must be a multiple of 4 from {FRAMES.start} to {FRAMES.stop - 1} (the video "
+                             f"VAE compresses time by 4), got {frames!r}; the model was trained on {self.frames}")
         if not isinstance(size, int) or size not in SIZES or size % 8:
             raise ValueError(f"size must be a multiple of 8 from {SIZES.start} to {SIZES.stop - 1} (the VAE divides "
                              f"it by 4 and the patches by 2), got {size!r}; the model was trained on {self.image_size}")
-        shape = self.vae.latent_shape((batch, 3, frames, size, size))
-        self.unet.grid(shape)                             # the transformer's patches must tile the latent
+        shape = (batch, 3, frames, size, size)
+        if self.vae is not None:
+            shape = self.vae.latent_shape(shape)
+            self.unet.grid(shape)                         # the transformer's patches must tile the latent
         return shape
 
     @torch.no_grad()
