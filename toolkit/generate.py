@@ -16,18 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-
-from . import checkpoints  # noqa: E402
-from .data import parse_caption  # noqa: E402
-from .eval import read_clips  # noqa: E402
-from .text import UnknownWordsError  # noqa: E402
-from .viz import animation  # noqa: E402
-from .viz.figures import to_numpy_image  # noqa: E402
+from . import checkpoints
+from .data import parse_caption
+from .eval import read_clips
+from .text import UnknownWordsError
+from .viz import animation
+from .viz.figures import to_numpy_image
 
 PROGRESSION_ROWS = 6            # sampler steps shown in the progression strip
 PROGRESSION_COLUMNS = 8         # frames shown per step
