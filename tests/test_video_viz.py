@@ -85,17 +85,6 @@ def test_frames_viewer_scrubs_plays_and_switches_clips():
         frames_viewer(CLIPS.video, ["only one"])
 
 
-def test_frames_viewer_redraws_fast():
-    import time
-
-    widget = frames_viewer(CLIPS.video[0])
-    slider = widget.children[0].children[1]
-    start = time.perf_counter()
-    for t in range(1, 6):
-        slider.value = t
-    assert (time.perf_counter() - start) / 5 < 0.2
-
-
 def test_patch_figure_grid_brackets_and_token_count():
     fig = patches_figure(CLIPS.video[0])                            # 16 x 32 x 32 -> 4 x 8 x 8 latent -> 64 tokens
     frames = fig.axes

@@ -53,12 +53,15 @@ def check_folder(out: Path) -> Path:
     return out
 
 
+def asked_by(prompt: str) -> dict:
+    """The attributes the prompt names, e.g. {"shape": "triangle", "colour": "green", "motion": "up then down"}."""
+    objects, _ = parse_caption(prompt)
+    return {k: v for k, v in objects[0].items() if v is not None} if objects else {}
+
+
 def verdict(video: torch.Tensor, prompt: str) -> tuple[dict, dict]:
     """What the prompt asked (attributes it names) and what the reader sees in the clip (3, T, H, W)."""
-    objects, _ = parse_caption(prompt)
-    asked = {k: v for k, v in objects[0].items() if v is not None} if objects else {}
-    seen = read_clips(video[None])[0].as_dict()
-    return asked, seen
+    return asked_by(prompt), read_clips(video[None])[0].as_dict()
 
 
 def obeys(video: torch.Tensor, prompt: str) -> bool:

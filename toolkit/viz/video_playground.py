@@ -16,19 +16,11 @@ import warnings
 
 import matplotlib.pyplot as plt
 
-from ..data import parse_caption
 from ..eval import read_clips
+from ..generate import asked_by
 from .frames_viewer import frames_figure
 
 ATTRIBUTES = ("shape", "colour", "size", "motion")
-
-
-def asked_by(prompt: str) -> dict:
-    """The attributes the prompt names, {"colour": "green", ...}: the first half of toolkit.generate.verdict.
-    (Imported from there, toolkit.generate would switch matplotlib to its file-only backend, which is right
-    for the command line and stops a notebook's later figures from showing.)"""
-    objects, _ = parse_caption(prompt)
-    return {k: v for k, v in objects[0].items() if v is not None} if objects else {}
 
 
 def verdict_html(asked: dict, seen: dict) -> str:
