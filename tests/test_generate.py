@@ -14,9 +14,10 @@ PROMPT = "a small green triangle moving up then down"
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
-    """A checkpoint folder with the shipped text encoder and video VAE, and a tiny untrained transformer."""
+    """A checkpoint folder with the shipped text-video model (its text tower reads prompts), the video VAE,
+    and a tiny untrained transformer."""
     folder = tmp_path_factory.mktemp("weights")
-    for name in ("text_encoder", "shapes_video_vae"):
+    for name in ("shapes_clip_video", "shapes_video_vae"):
         for suffix in (".json", ".safetensors"):
             shutil.copy(checkpoints.ASSETS / f"{name}{suffix}", folder)
     config = text_to_video.TextToVideoConfig(model="cpu-tiny", steps=1)

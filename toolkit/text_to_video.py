@@ -8,7 +8,9 @@ The recipe of the production text-to-video models at laptop scale:
      (toolkit.autoencoder, 8 x 4 x 8 x 8 latents) into a latent cache: its posterior's mean and std;
   2. each step draws clips from the cache, samples their latents z ~ q(z | x), scales them, and redraws
      every caption from the clip's attributes (a new wording each time it is seen: caption augmentation);
-  3. the VideoDiT (toolkit.models.video_dit) learns the flow-matching velocity ε − x₀ (rectified flow, as
+  3. the prompt is read by the frozen text tower of shapes_clip_video, the contrastive model trained on clips
+     (the image models' text encoder never read a motion word: to it "left" and "right" are noise);
+  4. the VideoDiT (toolkit.models.video_dit) learns the flow-matching velocity ε − x₀ (rectified flow, as
      Stable Diffusion 3 and the Open-Sora and Wan video models), with caption dropout to the empty prompt
      (10%), so the same network is the unconditional model of classifier-free guidance.
 Training reads only the training split: the held-out (colour, shape) and (shape, motion) pairs and the
@@ -49,6 +51,7 @@ class TextToVideoConfig:
     frames: int = 16
     image_size: int = 32
     caption_dropout: float = 0.1      # the fraction of captions replaced by the empty prompt
+    text: str = "shapes_clip_video"   # whose frozen text tower reads the prompt (toolkit.text): trained on clips
     seed: int = 0
 
     def __post_init__(self):
@@ -129,7 +132,7 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
 def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
                 command=None):
     """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
-    text = text or TextConditioner.from_pretrained()
+    text = text or TextConditioner.from_pretrained(source=config.text)
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))

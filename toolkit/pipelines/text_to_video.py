@@ -45,8 +45,8 @@ class TextToVideoPipeline(TextToImagePipeline):
         """The shipped text encoder, shapes_video_dit and shapes_video_vae, each checked against its manifest."""
         from .. import autoencoder, text_to_video
         config = text_to_video.TextToVideoConfig(**checkpoints.read_manifest(folder, text_to_video.NAME)["config"])
-        return cls(text_to_video.load(folder), autoencoder.load("video", folder), TextConditioner.from_pretrained(folder),
-                   config.frames, config.image_size)
+        return cls(text_to_video.load(folder), autoencoder.load("video", folder),
+                   TextConditioner.from_pretrained(folder, config.text), config.frames, config.image_size)
 
     @classmethod
     def pixel_unet(cls, folder=checkpoints.ASSETS) -> "TextToVideoPipeline":

@@ -1,12 +1,16 @@
 """Text in, conditioning out: the tokenizer, and the frozen text encoder the generators read.
 
     text = TextConditioner.from_pretrained()          # the text tower of the shipped shapes_clip
+    text = TextConditioner.from_pretrained(source="shapes_clip_video")   # the one trained on clips: knows motion
     cond = text(["a large blue square"])               # {"context": (1, 40, 64), "context_mask": (1, 40), "pooled": (1, 64)}
     null = text.null(1)                                # the empty prompt, for classifier-free guidance
     net(x_t, t, **cond)                                # any text-conditioned U-Net or transformer
 
 Like Stable Diffusion with CLIP's text tower, the generators never train the text encoder: it was trained
-contrastively (toolkit.contrastive) and is frozen, so one encoder serves every model of the course.
+contrastively (toolkit.contrastive) and is frozen. The image generators read shapes_clip's tower; the video
+generators read the tower of shapes_clip_video, trained against clips: shapes_clip only ever read captions of
+still pictures, so to it "moving left" and "slides to the right" are untrained, interchangeable words (much as
+video models moved from CLIP's text tower to larger text encoders such as T5).
 """
 from dataclasses import asdict
 
@@ -38,8 +42,14 @@ class TextConditioner:
                              f"{encoder.config.vocab_size}; retrain it (python -m toolkit.contrastive train)")
 
     @classmethod
-    def from_pretrained(cls, folder=checkpoints.ASSETS) -> "TextConditioner":
-        return cls(load_text_encoder(folder))
+    def from_pretrained(cls, folder=checkpoints.ASSETS, source: str = TEXT_ENCODER) -> "TextConditioner":
+        """source: "text_encoder" (shapes_clip's text tower, which read captions of still images), or the name of
+        a shipped contrastive model whose text tower to use, e.g. "shapes_clip_video": trained against clips, it
+        is the one that knows what motion words mean (the video generators read it)."""
+        if source == TEXT_ENCODER:
+            return cls(load_text_encoder(folder))
+        from .. import contrastive
+        return cls(contrastive.load(source, folder).text)
 
     @property
     def width(self) -> int:
