@@ -9,8 +9,9 @@ Two fixed prompt sets, in wordings training never showed (toolkit.eval.adherence
 Prompt batch k is generated from seed k. Each row gives adherence per attribute and joint (all that the prompt
 names right: colour, shape, size, motion), judged by the attribute reader, and temporal consistency
 (toolkit.eval.temporal). Beside the models: real clips with the prompts' attributes (the reader's own ceiling
-and the consistency of real motion), and the per-frame baseline (the latent text-to-image model run once per
-frame) on the first `--baseline` prompts of each set.
+and the consistency of real motion). The slow contenders (the per-frame baseline, which draws 16 pictures per
+clip, and the pixel space-time U-Net, ~50 times the transformer's FLOPs) get the first `--slow-limit` prompts
+of each set; `--models` measures some models and keeps the other rows of the table.
 """
 import argparse
 import json
@@ -53,54 +54,72 @@ def run(generate, prompts: list[str], batch: int = 32, desc: str = "generate", p
                       for k, i in enumerate(tqdm(chunks, desc=desc, disable=not progress))])
 
 
-def evaluate(models: dict, sets=tuple(SETS), baseline: int = 0, image_pipe=None, batch: int = 32,
-             limit: int | None = None, progress: bool = True) -> list[dict]:
-    """One row per (model, prompt set). models: name -> generate(prompts, seed). With image_pipe and
-    baseline > 0, the per-frame baseline on the first `baseline` prompts of each set. limit: only the first
-    `limit` prompts of each set (for quick looks; the recorded table uses them all)."""
-    from ..pipelines import per_frame_video
-    rows = []
+def evaluate(models: dict, sets=tuple(SETS), limits: dict | None = None, batch: int = 32,
+             progress: bool = True) -> list[dict]:
+    """One row per (model, prompt set), and one for real clips with the same prompts. models: name ->
+    generate(prompts, seed) -> (B, 3, T, H, W); limits: name -> how many of each set's prompts it gets
+    (default all; the slow ones measure the first N)."""
+    limits, rows = limits or {}, []
     for set_name in sets:
         prompts, truths = prompt_set(set_name)
-        prompts, truths = prompts[:limit], truths[:limit]
-        baseline = min(baseline, len(prompts))
-        contenders = dict(models)
-        if image_pipe is not None and baseline > 0:
-            contenders["per-frame baseline"] = lambda p, seed: per_frame_video(image_pipe, p, seed=seed)
-        for name, generate in contenders.items():
-            n = baseline if name == "per-frame baseline" else len(prompts)
+        for name, generate in models.items():
+            n = min(limits.get(name) or len(prompts), len(prompts))
             start = time.perf_counter()
             videos = run(generate, prompts[:n], batch, f"{name} ({set_name})", progress)
             rows.append({"model": name, "prompts": set_name, "n": n, **score(videos, truths[:n]),
                          "seconds": round(time.perf_counter() - start, 1)})
-        rows.append({"model": "real clips", "prompts": set_name, "n": len(prompts),
-                     **score(real_clips(truths), truths), "seconds": 0.0})
+        n = max([min(limits.get(name) or len(prompts), len(prompts)) for name in models] or [len(prompts)])
+        rows.append({"model": "real clips", "prompts": set_name, "n": n,
+                     **score(real_clips(truths[:n]), truths[:n]), "seconds": 0.0})
     return rows
 
 
+MODELS = ("transformer", "per-frame", "spacetime-unet")
+
+
+def contenders(names, steps: int, scales) -> dict:
+    """name -> generate(prompts, seed) for the shipped models: the latent video transformer (one entry per
+    guidance scale), the per-frame baseline (the latent text-to-image model, once per frame), and the pixel
+    space-time U-Net of notebook 07."""
+    from ..pipelines import TextToImagePipeline, TextToVideoPipeline, per_frame_video
+    models = {}
+    if "transformer" in names:
+        video = TextToVideoPipeline.from_pretrained()
+        for s in scales:
+            models[f"video transformer, s={s:g}"] = \
+                lambda p, seed, s=s: video(p, seed=seed, steps=steps, guidance_scale=s).videos
+    if "per-frame" in names:
+        image = TextToImagePipeline.from_pretrained(latent=True)
+        models["per-frame baseline"] = lambda p, seed: per_frame_video(image, p, seed=seed, steps=steps)
+    if "spacetime-unet" in names:
+        unet = TextToVideoPipeline.pixel_unet()
+        models["space-time U-Net"] = lambda p, seed: unet(p, seed=seed, steps=steps).videos
+    return models
+
+
 def main(argv=None) -> int:
-    from ..pipelines import TextToImagePipeline, TextToVideoPipeline
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.video_adherence", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/text_to_video.json", help="where the table goes (JSON)")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
+                        help="measure these and replace only their rows in --out")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--scales", type=float, nargs="+", default=[2.0], help="classifier-free guidance scales")
-    parser.add_argument("--baseline", type=int, default=64, help="prompts per set for the per-frame baseline")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N prompts of each set (a quick look)")
+    parser.add_argument("--scales", type=float, nargs="+", default=[2.0], help="the transformer's guidance scales")
+    parser.add_argument("--slow-limit", type=int, default=64,
+                        help="prompts per set for the slow contenders (per-frame baseline, pixel U-Net)")
     args = parser.parse_args(argv)
-    video = TextToVideoPipeline.from_pretrained()
-    models = {f"video transformer, s={s:g}": (lambda p, seed, s=s: video(p, seed=seed, steps=args.steps,
-                                                                          guidance_scale=s).videos)
-              for s in args.scales}
-    image_pipe = TextToImagePipeline.from_pretrained(latent=True)
-    rows = evaluate(models, tuple(SETS), args.baseline, image_pipe, limit=args.limit)
+    models = contenders(args.models, args.steps, args.scales)
+    limits = {name: args.slow_limit for name in models if not name.startswith("video transformer")}
+    rows = evaluate(models, tuple(SETS), limits)
     for r in rows:
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     out = Path(args.out)
+    measured = {(r["model"], r["prompts"]) for r in rows}
+    kept = [r for r in json.loads(out.read_text())["rows"] if (r["model"], r["prompts"]) not in measured] \
+        if out.exists() else []
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    command = "python -m toolkit.eval.video_adherence " + " ".join(sys.argv[1:] if argv is None else argv)
-    tmp.write_text(json.dumps({"command": command.strip(), "steps": args.steps, "sampler": "flow_heun",
-                               "rows": rows}, indent=1) + "\n")
+    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.video_adherence  (--models to measure a subset)",
+                               "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows}, indent=1) + "\n")
     tmp.replace(out)
     print(f"wrote {out}")
     return 0
