@@ -23,9 +23,9 @@ from .data import ShapesWorld, WorldConfig
 from .diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
                         flow_times, sample_dpmpp_2m, sample_flow_heun)
 from .eval import read_images
-from .models.unet import UNet, UNetConfig
+from .models.unet import UNet
 from .runtime import pick
-from .train import TrainConfig, train
+from .train import TrainConfig, ship, train
 
 OBJECTIVES = ("epsilon", "velocity")
 
@@ -136,11 +136,9 @@ def main(argv=None) -> int:
     result = train_model(config, out_dir=Path(args.runs) / name_of(args.objective), command=command)
     seconds = time.perf_counter() - start
     images = generate(result.ema_model, args.objective, n=pick(500, 50), steps=20, seed=1)
-    metrics = {"valid_shape_rate_20_steps": valid_shape_rate(images), "train_seconds_this_session": round(seconds),
-               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, name_of(args.objective), result.ema_model.state_dict(), asdict(config),
-                            command.strip(), metrics, half=True)
-    print(f"wrote {path}: {metrics}")
+    path = ship(result, args.out, name_of(args.objective), config, command, seconds,
+                valid_shape_rate_20_steps=valid_shape_rate(images))
+    print(f"wrote {path}")
     return 0
 
 

@@ -28,7 +28,7 @@ from .diffusion import FlowSchedule, diffusion_loss
 from .image_diffusion import FlowTime
 from .models.unet import UNet
 from .text import TextConditioner
-from .train import TrainConfig, train
+from .train import TrainConfig, ship, train
 
 NAME = "shapes_text_unet"
 LATENT_NAME = "shapes_latent_text_unet"
@@ -131,11 +131,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
-               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, config.name, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
-                            half=True)
-    print(f"wrote {path}: {metrics}; measure it with python -m toolkit.eval.adherence")
+    path = ship(result, args.out, config.name, config, command, time.perf_counter() - start)
+    print(f"wrote {path}; measure it with python -m toolkit.eval.adherence")
     return 0
 
 

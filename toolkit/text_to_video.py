@@ -18,7 +18,6 @@ held-out wordings never appear, so adherence can be measured on prompts the mode
 """
 import argparse
 import hashlib
-import json
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -33,7 +32,7 @@ from .data import ShapesWorld, WorldConfig, caption
 from .models.video_dit import VideoDiT
 from .text import TextConditioner
 from .text_to_image import loss_function
-from .train import TrainConfig, train
+from .train import TrainConfig, ship, train
 
 NAME = "shapes_video_dit"
 CACHE = Path(__file__).resolve().parent.parent / "outputs" / "cache"     # regenerated on demand, never shipped
@@ -163,11 +162,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
-               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, config.name, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
-                            half=True)
-    print(f"wrote {path}: {json.dumps(metrics)}; measure it with python -m toolkit.eval.video_adherence")
+    path = ship(result, args.out, config.name, config, command, time.perf_counter() - start)
+    print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence")
     return 0
 
 

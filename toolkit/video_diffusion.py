@@ -21,7 +21,7 @@ from .image_diffusion import FlowTime
 from .models.spacetime_unet import SpaceTimeUNet
 from .text import TextConditioner
 from .text_to_image import loss_function
-from .train import TrainConfig, train
+from .train import TrainConfig, ship, train
 
 NAME = "shapes_spacetime_unet"
 
@@ -95,11 +95,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
-    metrics = {"train_seconds_this_session": round(time.perf_counter() - start),
-               "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    path = checkpoints.save(args.out, NAME, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
-                            half=True)
-    print(f"wrote {path}: {metrics}; measure it with python -m toolkit.eval.video_adherence")
+    path = ship(result, args.out, NAME, config, command, time.perf_counter() - start)
+    print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
     return 0
 
 

@@ -92,3 +92,17 @@ class TextEncoder(nn.Module):
             raise ValueError("mask must be bool, shaped like ids, True from the first token (<bos>) on")
         if ids.min() < 0 or ids.max() >= c.vocab_size:
             raise ValueError(f"token ids must lie in 0..{c.vocab_size - 1}; was the tokenizer built for this encoder?")
+
+
+def check_context_mask(context: torch.Tensor, context_mask: torch.Tensor | None) -> None:
+    """A text-conditioned network's padding mask: bool (B, L) like the context's first two axes, hiding at most
+    the padding (every prompt keeps at least one token). Raises a ValueError that says what is wrong."""
+    if context_mask is None:
+        return
+    if context is None:
+        raise ValueError("context_mask given without context")
+    if context_mask.dtype != torch.bool or context_mask.shape != context.shape[:2]:
+        raise ValueError(f"context_mask must be bool of shape {tuple(context.shape[:2])}, "
+                         f"got {context_mask.dtype} {tuple(context_mask.shape)}")
+    if not context_mask.any(dim=1).all():
+        raise ValueError("context_mask hides every token of some sample; keep at least one (e.g. <eos>)")

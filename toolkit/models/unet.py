@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from ..runtime import from_preset
+from .text_encoder import check_context_mask
 
 
 @dataclass(frozen=True)
@@ -326,12 +327,5 @@ class UNet(nn.Module):
             if value.ndim != rank or value.shape[0] != B or value.shape[-1] != c.context_dim:
                 want = f"({B}, L, {c.context_dim})" if rank == 3 else f"({B}, {c.context_dim})"
                 raise ValueError(f"{name} must have shape {want}, got {tuple(value.shape)}")
-        if context_mask is not None:
-            if context is None:
-                raise ValueError("context_mask given without context")
-            if context_mask.dtype != torch.bool or context_mask.shape != context.shape[:2]:
-                raise ValueError(f"context_mask must be bool of shape {tuple(context.shape[:2])}, "
-                                 f"got {context_mask.dtype} {tuple(context_mask.shape)}")
-            if not context_mask.any(dim=1).all():
-                raise ValueError("context_mask hides every token of some sample; keep at least one (e.g. <eos>)")
+        check_context_mask(context, context_mask)
         return t

@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from ..runtime import from_preset
+from .text_encoder import check_context_mask
 from .unet import timestep_embedding
 
 
@@ -242,11 +243,6 @@ class VideoDiT(nn.Module):
             raise ValueError(f"context must be text tokens ({B}, L, {c.context_dim}) from toolkit.text; got {got}")
         if pooled is not None and pooled.shape != (B, c.context_dim):
             raise ValueError(f"pooled must have shape ({B}, {c.context_dim}), got {tuple(pooled.shape)}")
-        if context_mask is not None:
-            if context_mask.dtype != torch.bool or context_mask.shape != context.shape[:2]:
-                raise ValueError(f"context_mask must be bool of shape {tuple(context.shape[:2])}, "
-                                 f"got {context_mask.dtype} {tuple(context_mask.shape)}")
-            if not context_mask.any(dim=1).all():
-                raise ValueError("context_mask hides every token of some sample; keep at least one (e.g. <eos>)")
+        check_context_mask(context, context_mask)
         return t
 
