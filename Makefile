@@ -37,6 +37,8 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_image train --out assets/checkpoints
 	$(BIN)/python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind image --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_image train --latent --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.cost --out assets/metrics/latent_cost.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind video --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
 
