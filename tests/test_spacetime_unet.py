@@ -90,3 +90,14 @@ def test_temporal_attention_maps_are_distributions_over_frames():
         assert weights.shape[0] == 2 and weights.shape[-2:] == (6, 6)
         assert torch.allclose(weights.sum(-1), torch.ones(weights.shape[:-1]), atol=1e-5)
     assert not any(h._forward_pre_hooks for h in video.temporal.values())        # the hooks are gone
+
+
+def test_per_frame_baseline_splits_large_batches():
+    calls = []
+
+    class Images:
+        def __call__(self, prompts, seed=0, num_images=1, **kwargs):
+            calls.append((len(prompts) * num_images, seed))
+            return type("Out", (), {"images": torch.zeros(len(prompts) * num_images, 3, 8, 8)})()
+    clips = per_frame_video(Images(), ["a"] * 40, frames=16, seed=5)
+    assert clips.shape == (40, 3, 16, 8, 8) and calls == [(256, 5), (256, 6), (128, 7)]
