@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py
 	$(BIN)/python bench/bench_unet.py
 	$(BIN)/python bench/bench_samplers.py
+	$(BIN)/python bench/bench_generate.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

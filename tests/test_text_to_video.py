@@ -89,3 +89,13 @@ def test_gpu_preset_builds_a_model_for_64_pixel_clips():
     assert model.grid((1, 8, config.frames // 4, config.image_size // 4, config.image_size // 4)) == (4, 8, 8)
     assert sum(p.numel() for p in model.parameters()) > 10 * sum(
         p.numel() for p in text_to_video.make_model(text_to_video.PRESETS["cpu"]).parameters())
+
+
+def test_a_damaged_cache_is_rebuilt_with_a_warning(vae, cache_dir):
+    first = text_to_video.encode_clips(CONFIG, vae, progress=False)
+    path = text_to_video.cache_path(CONFIG, vae)
+    path.write_bytes(b"not a safetensors file")
+    with pytest.warns(UserWarning, match="unreadable latent cache"):
+        again = text_to_video.encode_clips(CONFIG, vae, progress=False)
+    assert torch.equal(first["mean"], again["mean"])
+    assert torch.equal(text_to_video.encode_clips(CONFIG, vae, progress=False)["mean"], first["mean"])  # rewritten

@@ -40,7 +40,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Call write(tmp_path), then rename tmp_path onto path; on failure remove tmp_path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -55,6 +55,13 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
+def write_json(path, payload: dict) -> Path:
+    """Write a table of measured figures (assets/metrics/*.json) atomically, indented for reading in a diff."""
+    path = Path(path)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1) + "\n"))
+    return path
+
+
 def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: dict | None = None,
          extra: dict | None = None, half: bool = False) -> Path:
     """Write NAME.safetensors and NAME.json into `folder`; return the manifest's path.
@@ -64,7 +71,7 @@ def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: 
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     if half:
         tensors = {k: v.half() if v.dtype == torch.float32 else v for k, v in tensors.items()}
-    _atomic_write(weights, lambda tmp: save_file(tensors, tmp))
+    atomic_write(weights, lambda tmp: save_file(tensors, tmp))
     manifest = {
         "name": name,
         "file": weights.name,
@@ -79,7 +86,7 @@ def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: 
     }
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     manifest_path = folder / f"{name}.json"
-    _atomic_write(manifest_path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(manifest_path, lambda tmp: Path(tmp).write_text(text))
     return manifest_path
 
 

@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -96,7 +97,12 @@ def encode_clips(config: TextToVideoConfig, vae, progress: bool = True) -> dict:
     Cached under outputs/cache (written atomically), so a resumed or repeated run skips the encoding."""
     path = cache_path(config, vae)
     if path.exists():
-        return load_file(path)
+        try:
+            cache = load_file(path)
+            if cache["mean"].shape[0] == config.clips:
+                return cache
+        except Exception as e:                   # a damaged or foreign file: say so, then rebuild it
+            warnings.warn(f"ignoring the unreadable latent cache {path} ({e}); encoding the clips again")
     world = ShapesWorld(WorldConfig(frames=config.frames, height=config.image_size, width=config.image_size))
     parts = []
     for k in tqdm(range(0, config.clips, ENCODE_CHUNK), desc="encode clips", disable=not progress):
@@ -105,7 +111,7 @@ def encode_clips(config: TextToVideoConfig, vae, progress: bool = True) -> dict:
         parts.append({"mean": posterior.mean, "std": posterior.std, "shape": batch.shape[:, 0],
                       "colour": batch.colour[:, 0], "size": batch.size[:, 0], "motion": batch.motion[:, 0]})
     cache = {key: torch.cat([p[key] for p in parts]).contiguous() for key in parts[0]}
-    checkpoints._atomic_write(path, lambda tmp: save_file(cache, tmp))
+    checkpoints.atomic_write(path, lambda tmp: save_file(cache, tmp))
     return cache
 
 
@@ -122,7 +128,7 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
         i = torch.randint(config.clips, (config.batch_size,), generator=g)
         eps = torch.randn(cache["mean"][i].shape, generator=g)
         z = scale * (cache["mean"][i] + cache["std"][i] * eps)
-        objects = [world._names(*(cache[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
+        objects = [world.names(*(cache[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
         captions = [caption(o, g, wording="train") for o in objects]
         return {"x": z, **text(captions)}
     return batch

@@ -112,7 +112,7 @@ class ShapesWorld:
         for k in range(1, cfg.objects):
             video.addcmul_(alpha[:, k], rgb[:, k] - video)
         wording = "train" if split == "train" else "any"       # training never reads a held-out wording
-        captions = [caption(self._names(shape[i], colour[i], size[i], motion[i]), g, wording) for i in range(n)]
+        captions = [caption(self.names(shape[i], colour[i], size[i], motion[i]), g, wording) for i in range(n)]
         return ShapesBatch(
             video=video, captions=captions, shape=shape, colour=colour, size=size, motion=motion,
             position=position.view(n, cfg.objects, cfg.frames, 2),
@@ -146,7 +146,8 @@ class ShapesWorld:
         return chosen[..., 0], chosen[..., 1], chosen[..., 2]
 
     @staticmethod
-    def _names(shape, colour, size, motion) -> list[dict]:
+    def names(shape, colour, size, motion) -> list[dict]:
+        """Attribute indices (N,) each -> the objects as names, [{"shape": "circle", ...}], as captions want them."""
         return [{"shape": vocab.SHAPES[s], "colour": vocab.COLOUR_NAMES[c], "size": vocab.SIZE_NAMES[z],
                  "motion": vocab.MOTION_NAMES[m] if m >= 0 else None}
                 for s, c, z, m in zip(shape.tolist(), colour.tolist(), size.tolist(), motion.tolist())]

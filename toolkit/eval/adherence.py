@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, caption, parse_caption, vocab
 from .frechet import features, frechet_distance, load_classifier
 from .reader import read_clips, read_images
@@ -131,11 +132,8 @@ def main(argv=None) -> int:
     out = Path(args.out)
     kept = [] if args.guidance == "both" or not out.exists() else \
         [r for r in json.loads(out.read_text())["rows"] if r["guidance"] != args.guidance]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.adherence --out " + str(args.out),
-                               "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows}, indent=1) + "\n")
-    tmp.replace(out)
+    write_json(out, {"command": "python -m toolkit.eval.adherence --out " + str(args.out),
+                     "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows})
     print(f"wrote {out}")
     return 0
 

@@ -36,7 +36,6 @@ H.264's RGB -> YUV -> RGB conversion (BT.601, limited range) still caps it near 
 """
 import argparse
 import io
-import json
 import subprocess
 import sys
 import time
@@ -49,7 +48,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from ..autoencoder import EVAL_SEED, KINDS, NAMES, load, psnr
-from ..checkpoints import ASSETS
+from ..checkpoints import ASSETS, write_json
 from ..data import ShapesWorld, WorldConfig
 from ..models.vae import VAE
 from ..models.video_vae import VideoVAE
@@ -260,14 +259,7 @@ def main(argv=None) -> int:
               "clips": args.clips, "clip_shape": [3, world.frames, world.height, world.width], "split": "heldout",
               "seed": EVAL_SEED, "seconds": round(time.perf_counter() - start, 1),
               "counting": "bpp = bits / (clips * frames * H * W); see toolkit/eval/codecs.py", "rows": rows}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        tmp.write_text(json.dumps(report, indent=1) + "\n")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    out = write_json(args.out, report)
     print(f"wrote {out}")
     return 0
 

@@ -11,15 +11,14 @@ FLOP tables. Wall times depend on the machine and its load: only ratios measured
 contenders' runs interleaved, are comparable, which is how `wall_times` measures them.
 """
 import argparse
-import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..checkpoints import write_json
 from .adherence import sweep
 
 
@@ -95,15 +94,10 @@ def main(argv=None) -> int:
               f"{1000 * row['seconds_per_picture_batched']:7.1f} ms/picture (batch 16)  "
               f"{1000 * row['seconds_single_picture']:7.1f} ms (one picture)  adherence {row['adherence']}")
     print("pixel / latent:", {k: round(v, 2) for k, v in ratios.items()})
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.cost --out " + str(args.out),
-                               "steps": args.steps, "sampler": "flow_heun", "guidance_scale": args.guidance_scale,
-                               "threads": torch.get_num_threads(), "rows": rows, "pixel_over_latent": ratios},
-                              indent=1) + "\n")
-    tmp.replace(out)
-    print(f"wrote {out}")
+    write_json(args.out, {"command": "python -m toolkit.eval.cost --out " + str(args.out),
+                          "steps": args.steps, "sampler": "flow_heun", "guidance_scale": args.guidance_scale,
+                          "threads": torch.get_num_threads(), "rows": rows, "pixel_over_latent": ratios})
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, vocab
 from .adherence import adherence, heldout_prompts
 from .temporal import consistency
@@ -116,11 +117,8 @@ def main(argv=None) -> int:
     measured = {(r["model"], r["prompts"]) for r in rows}
     kept = [r for r in json.loads(out.read_text())["rows"] if (r["model"], r["prompts"]) not in measured] \
         if out.exists() else []
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"command": "python -m toolkit.eval.video_adherence  (--models to measure a subset)",
-                               "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows}, indent=1) + "\n")
-    tmp.replace(out)
+    write_json(out, {"command": "python -m toolkit.eval.video_adherence  (--models to measure a subset)",
+                     "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows})
     print(f"wrote {out}")
     return 0
 
