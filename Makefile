@@ -41,6 +41,8 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.cost --out assets/metrics/latent_cost.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind video --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_video train --out assets/checkpoints --steps 6000
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.video_adherence --models transformer per-frame --scales 2 4
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

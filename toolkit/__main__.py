@@ -22,7 +22,7 @@ def main(argv=None) -> int:
         command.add_argument("--out", default="outputs/", help="folder for the files (created if missing)")
         command.add_argument("--seed", type=int, default=0, help="the same seed gives the same video")
         command.add_argument("--steps", type=int, default=20, help="sampler steps (1 to 1000)")
-        command.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (1 = none)")
+        command.add_argument("--guidance", type=float, default=4.0, help="classifier-free guidance scale (1 = none)")
         command.add_argument("--sampler", default="flow_heun", choices=sorted(FLOW_SAMPLERS) + sorted(SAMPLERS))
         command.add_argument("--frames", type=int, default=16, help="a multiple of 4 (the video VAE's time factor)")
         command.add_argument("--size", type=int, default=32, help="height and width in pixels, a multiple of 8")

@@ -104,7 +104,7 @@ def save_figure(fig, path: Path) -> Path:
     return path
 
 
-def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = 2.0,
+def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = 4.0,
              sampler: str = "flow_heun", frames: int = 16, size: int = 32, folder=checkpoints.ASSETS,
              progress: bool = True) -> dict:
     """Generate one clip and write its files; returns {"paths", "asked", "seen", "seconds"}. Raises

@@ -33,7 +33,7 @@ pipe = TextToVideoPipeline.from_pretrained()          # the shipped weights in a
 ("code", r"""
 prompt = "a small green triangle moving up then down"     # try your own: the words of the shapes world
 start = time.perf_counter()
-out = pipe(prompt, seed=0, steps=20, guidance_scale=2.0, return_trajectory=True)
+out = pipe(prompt, seed=0, steps=20, guidance_scale=4.0, return_trajectory=True)
 print(f"{time.perf_counter() - start:.1f} s on this CPU")
 display(inline(out.videos, fps=8, scale=3.0, title=prompt))
 asked, seen = verdict(out.videos[0], prompt)

@@ -153,7 +153,7 @@ The recipe (`toolkit/text_to_video.py`) is the text-to-image one of notebook 04,
 - one caption in ten is replaced by the empty prompt, so the model also learns the unconditional
   prediction that classifier-free guidance needs.
 
-A short run, live (the shipped model trained for 3,000 steps of 32 clips, about 50 minutes on 2 cores:
+A short run, live (the shipped model trained for 6,000 steps of 32 clips, about 90 minutes on one core beside other jobs:
 `python -m toolkit.text_to_video train`):
 """),
 ("code", r"""
@@ -179,7 +179,7 @@ combinations it never saw in training (no green circle, and no square moving dow
 pipe = TextToVideoPipeline.from_pretrained()
 prompts = ["a big red square slides to the right", "a small yellow circle moving up then down",
            "a large green circle moving down", "a small cyan square drifting down-left"]
-out = pipe(prompts, seed=0, steps=20, guidance_scale=2.0)
+out = pipe(prompts, seed=0, steps=20, guidance_scale=4.0)
 display(inline(out.videos, fps=8, scale=2.0))
 for prompt, video in zip(prompts, out.videos):
     asked, seen = verdict(video, prompt)
@@ -248,6 +248,15 @@ fig.suptitle("Prompt adherence, judged by the attribute reader")
 fig.tight_layout()
 """),
 ("md", r"""
+How to read it. Colour, size and motion are mostly right, also on combinations the model never saw; the
+weak attribute is **shape**: squares and crosses often come out with rounded corners, and the reader calls
+them circles. Jointly the shipped model gets about three prompts in four right in held-out wordings and a
+little over half on held-out combinations, short of the 90% and 70% this course aims for: a model of
+2.7 M parameters trained for 6,000 steps on a laptop. Guidance scale 4 beats 2 on both sets. Against the
+per-frame baseline the consistency numbers tell the story of notebook 07: its object jumps about by some
+16 pixels a frame and no motion can be read from it; the transformer's path is as steady as real clips' to
+within a fifth of a pixel.
+
 ## 7. Any sampler
 
 The pipeline accepts a diffusers scheduler in place of its own sampler: the adapter of notebook 03 turns
