@@ -126,8 +126,8 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
     def batch(k):
         g = torch.Generator().manual_seed(config.seed * 1_000_003 + k)
         i = torch.randint(config.clips, (config.batch_size,), generator=g)
-        eps = torch.randn(cache["mean"][i].shape, generator=g)
-        z = scale * (cache["mean"][i] + cache["std"][i] * eps)
+        mean, std = cache["mean"][i], cache["std"][i]                      # (B, C, T', H', W') each
+        z = scale * (mean + std * torch.randn(mean.shape, generator=g))
         objects = [world.names(*(cache[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
         captions = [caption(o, g, wording="train") for o in objects]
         return {"x": z, **text(captions)}
