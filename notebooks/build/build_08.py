@@ -79,6 +79,8 @@ A transformer does not know where a token sits unless told. We add fixed **sin-c
 queries and keys instead, "3-D RoPE"). Nearby positions get similar features:
 """),
 ("code", r"""
+from einops import rearrange
+
 from toolkit.models.video_dit import sincos_3d
 
 positions = sincos_3d((4, 4, 4), 144)                  # (64, 144): one row per token
@@ -88,8 +90,10 @@ shown = axes[0].imshow(similarity, cmap="viridis")
 axes[0].set(title="cosine similarity of the 64 tokens' positions", xlabel="token (t, h, w order)", ylabel="token")
 fig.colorbar(shown, ax=axes[0])
 token = 21                                              # t=1, h=1, w=1
-axes[1].imshow(similarity[token].view(4, 4 * 4).T.reshape(4, 4, 4).permute(1, 0, 2).reshape(4, 16), cmap="viridis")
-axes[1].set(title=f"similarity to token {token} (t=1, h=1, w=1)", xlabel="latent frame t, then w", ylabel="h")
+# Token order is (t, h, w): lay the 64 similarities out as rows h, columns (t, then w): 4 blocks of 4.
+axes[1].imshow(rearrange(similarity[token].view(4, 4, 4), "t h w -> h (t w)"), cmap="viridis")
+axes[1].set(title=f"similarity to token {token} (t=1, h=1, w=1)", xlabel="latent frame t (blocks of 4), then w",
+            ylabel="h")
 fig.tight_layout()
 """),
 ("md", r"""
