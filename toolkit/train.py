@@ -88,7 +88,10 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
     """
     command = command if command is not None else "python " + " ".join(sys.argv)
     use_autocast = torch.cuda.is_available() and config.mixed_precision != "no"
-    accelerator = Accelerator(mixed_precision=config.mixed_precision if use_autocast else "no")
+    # cpu=True without a GPU: accelerate then reads torchrun's (or `accelerate launch --multi_gpu`'s) process
+    # group and trains data-parallel on CPU processes over gloo; without it, each process would train alone.
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(),
+                              mixed_precision=config.mixed_precision if use_autocast else "no")
     device, rank, world = accelerator.device, accelerator.process_index, accelerator.num_processes
 
     # The EMA copy is taken before `prepare`, which may wrap the model (DDP, autocast).
