@@ -55,6 +55,27 @@ def test_every_condition_reaches_the_output():
     assert torch.allclose(base, model(x, t, padded, mask, pooled), atol=1e-6)
 
 
+def test_gradient_checkpointing_gives_the_same_gradients():
+    x, t, ctx, mask, pooled = inputs()
+    grads, saved = [], []
+    for on in (False, True):
+        model = awake().train()
+        model.gradient_checkpointing = on
+        count = [0]
+
+        def pack(tensor):
+            count[0] += 1
+            return tensor
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = model(x, t, ctx, mask, pooled).square().mean()
+        loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+        saved.append(count[0])
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-5, atol=1e-7)
+    assert grads[0].abs().sum() > 0
+    assert saved[1] < saved[0] / 2          # the blocks' activations were not kept for the backward pass
+
+
 def test_positions_tell_every_token_apart_and_make_the_model_see_where():
     pos = sincos_3d((4, 8, 8), 48)
     assert pos.shape == (256, 48)

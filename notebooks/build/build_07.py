@@ -150,6 +150,18 @@ frames_figure(videos[0], title=prompts[0]);
 frames_viewer(videos, prompts)
 """),
 ("md", r"""
+What to notice. Every clip keeps its object: the same shape, colour and size in every frame, where the
+per-frame baseline changed them. But the objects hardly travel, and not the way their prompts say. That is
+this small model's design, and worth understanding:
+- its temporal layers read no prompt; only the spatial layers cross-attend to the text, through the image
+  model's text encoder, which never read a motion word ("left" and "right" are words it was never trained on);
+- 600 steps of 4 clips, training only the temporal layers, teach them to hold the frames together first;
+  making the object travel smoothly, in one direction, is a harder pattern that comes later.
+
+Notebook 08's transformer reads the prompt in every block, through a text encoder trained on clips, and
+moves the object as asked.
+"""),
+("md", r"""
 ## 4. What the temporal layers look at
 
 Each temporal attention layer gives, for every pixel, a T × T matrix: how much frame t reads frame s.

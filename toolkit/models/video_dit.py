@@ -36,6 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
+from torch.utils.checkpoint import checkpoint
 
 from ..runtime import from_preset
 from .text_encoder import check_context_mask
@@ -169,6 +170,9 @@ class VideoDiT(nn.Module):
         self.blocks = nn.ModuleList(DiTBlock(c) for _ in range(c.depth))
         self.final = FinalLayer(c)
         self.initialize_weights()
+        # Gradient checkpointing (training only): keep each block's input, not its activations, and recompute
+        # them in the backward pass: less memory for a third more compute, for long clips on a GPU.
+        self.gradient_checkpointing = False
 
     def initialize_weights(self):
         # Linear layers: Xavier-uniform, biases 0 (DiT's initialize_weights); the patch embedding like a linear map.
@@ -213,7 +217,10 @@ class VideoDiT(nn.Module):
         cond = self.condition(t, pooled)                                                   # (B, D)
         tokens = self.patch(x) + sincos_3d((T, H, W), c.width, x.device).to(x.dtype)     # (B, N, D), N = T·H·W
         for block in self.blocks:
-            tokens = block(tokens, cond, context, context_mask)
+            if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
+                tokens = checkpoint(block, tokens, cond, context, context_mask, use_reentrant=False)
+            else:
+                tokens = block(tokens, cond, context, context_mask)
         return self.unpatchify(self.final(tokens, cond), (T, H, W))                      # (B, C, T, H, W)
 
     def condition(self, t: torch.Tensor, pooled: torch.Tensor | None = None) -> torch.Tensor:
