@@ -156,3 +156,17 @@ def test_trains_the_unet_and_records_its_config(tmp_path):
     _, manifest = checkpoints.load(tmp_path, "step-00000004")
     assert UNetConfig(**manifest["config"]["model"]) == result.model.config
     assert manifest["command"] == "pytest" and manifest["step"] == 4
+
+
+def test_compiled_training_matches_eager_and_checkpoints_plain_names(tmp_path):
+    # torch.compile with the "eager" backend traces the model as a GPU run with "inductor" would, without the
+    # C++ compile: the loop must still update, checkpoint and return the plain module.
+    from torch._dynamo.utils import counters
+    eager = run()
+    counters.clear()
+    compiled = run(replace(CONFIG, compile="eager"), out_dir=tmp_path)
+    assert counters["stats"]["unique_graphs"] > 0                       # the model really went through dynamo
+    assert torch.equal(compiled.model[0].weight, eager.model[0].weight)
+    assert torch.equal(compiled.ema_model[0].weight, eager.ema_model[0].weight)
+    saved = load_file(tmp_path / f"{latest_checkpoint(tmp_path)}.safetensors")
+    assert "model.0.weight" in saved and not any("_orig_mod" in k for k in saved)
