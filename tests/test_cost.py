@@ -15,6 +15,16 @@ def test_flops_of_known_layers():
     assert counts["Linear"] == 2 * 4 * 10 * 20 and counts["Conv2d"] == 2 * 2 * 8 * 3 * 9 * 25
 
 
+def test_attention_on_the_cpu_is_counted():
+    """torch counts only the GPU kernels of scaled_dot_product_attention; toolkit.eval.cost adds the CPU one."""
+    B, H, N, M, d = 2, 4, 16, 8, 12
+    q, k, v = torch.randn(B, H, N, d), torch.randn(B, H, M, d), torch.randn(B, H, M, d)
+    mask = torch.ones(B, 1, 1, M, dtype=torch.bool)
+    for kwargs in ({}, {"attn_mask": mask}):
+        counts = count_flops(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, **kwargs))
+        assert counts["total"] == 4 * B * H * N * M * d                       # scores, then mixing
+
+
 def test_the_latent_unet_costs_far_less_than_the_pixel_unet():
     """The claim of notebook 06 at the level of one network call: >= 8x fewer FLOPs at a similar size."""
     text = {"context": torch.randn(1, 40, 64), "context_mask": torch.ones(1, 40, dtype=torch.bool),

@@ -27,3 +27,13 @@ def test_scoreboard_rows(monkeypatch):
     assert by_name["perfect"]["joint"] == 1 and by_name["perfect"]["identity_changes"] == 0
     assert by_name["noise"]["joint"] == 0
     assert {"colour", "shape", "size", "motion", "joint", "path_jerk_px", "frame_change"} <= set(by_name["perfect"])
+
+
+def test_merge_replaces_measured_rows_and_keeps_the_larger_real_clip_row(tmp_path):
+    from toolkit.checkpoints import write_json
+    from toolkit.eval.video_adherence import merge
+    out = tmp_path / "table.json"
+    row = lambda model, n, joint=0.5: {"model": model, "prompts": "wording", "n": n, "joint": joint}  # noqa: E731
+    write_json(out, {"rows": [row("a", 10), row("b", 10), row("real clips", 200, 1.0)]})
+    merged = merge(out, [row("b", 20, 0.9), row("real clips", 16, 1.0)])
+    assert {(r["model"], r["n"]) for r in merged} == {("a", 10), ("b", 20), ("real clips", 200)}

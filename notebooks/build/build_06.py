@@ -370,9 +370,9 @@ fig.tight_layout()
 What the measurement says (one CPU thread, on a machine busy with other work, which is why the script
 interleaves the two pipelines and only the ratios mean anything):
 
-* **11 times fewer FLOPs, not 16.** The latent U-Net alone does 11.7 times less work: its convolutions see 16
+* **10 times fewer FLOPs, not 16.** The latent U-Net alone does 10.8 times less work: its convolutions see 16
   times fewer positions, but it attends at every level, where the pixel U-Net attends only at 8 × 8 and
-  below. The decoder, run once, adds 6% to the latent pipeline (0.3 of 5.2 GFLOP); the text encoder is
+  below. The decoder, run once, adds 5% to the latent pipeline (0.3 of 5.7 GFLOP); the text encoder is
   negligible in both.
 * **5.5 times faster per picture in batches of 16**: half the FLOP ratio, because a CPU computes more slowly
   on small tensors (the rates under the table: the latent pipeline gets about half the FLOPs per second).

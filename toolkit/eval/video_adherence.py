@@ -98,6 +98,19 @@ def contenders(names, steps: int, scales) -> dict:
     return models
 
 
+def merge(out: Path, rows: list[dict]) -> list[dict]:
+    """The table in `out` with `rows` replacing its rows of the same (model, prompts); of the real-clip rows
+    of a set, the one over more prompts is kept (every run measures them on its own prompts)."""
+    old = json.loads(out.read_text())["rows"] if out.exists() else []
+    measured = {(r["model"], r["prompts"]) for r in rows if r["model"] != "real clips"}
+    merged = [r for r in old if (r["model"], r["prompts"]) not in measured] + rows
+    real = {}
+    for r in merged:
+        if r["model"] == "real clips" and r["n"] >= real.get(r["prompts"], {"n": -1})["n"]:
+            real[r["prompts"]] = r
+    return [r for r in merged if r["model"] != "real clips"] + list(real.values())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.video_adherence", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/text_to_video.json", help="where the table goes (JSON)")
@@ -114,11 +127,8 @@ def main(argv=None) -> int:
     for r in rows:
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     out = Path(args.out)
-    measured = {(r["model"], r["prompts"]) for r in rows}
-    kept = [r for r in json.loads(out.read_text())["rows"] if (r["model"], r["prompts"]) not in measured] \
-        if out.exists() else []
     write_json(out, {"command": "python -m toolkit.eval.video_adherence  (--models to measure a subset)",
-                     "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows})
+                     "steps": args.steps, "sampler": "flow_heun", "rows": merge(out, rows)})
     print(f"wrote {out}")
     return 0
 
