@@ -1,6 +1,6 @@
 """Notebook 08: the latent video diffusion transformer, trained on the shapes world's captioned clips.
 
-    OMP_NUM_THREADS=1 python -m toolkit.text_to_video train --out assets/checkpoints     # shapes_video_dit
+    python -m toolkit.text_to_video train --out assets/checkpoints                     # shapes_video_dit
     python -m toolkit.text_to_video train --preset gpu --out runs/                     # 64 x 64, on a GPU
 
 The recipe of the production text-to-video models at laptop scale:
@@ -44,9 +44,9 @@ ENCODE_CHUNK = 64                  # clips rendered and encoded at a time
 class TextToVideoConfig:
     model: str = "cpu"                # a VideoDiT preset (toolkit.models.video_dit.PRESETS)
     train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
-    steps: int = 6000                 # measured: 0.87 s a step on one core beside other jobs (87 min)
+    steps: int = 9000                 # about 0.3 s a step on 2 cores
     batch_size: int = 32
-    lr: float = 4e-4
+    lr: float = 1e-3                  # measured at 1,500 steps: joint adherence 38% against 27% at 4e-4
     clips: int = 8192                 # training clips in the latent cache
     frames: int = 16
     image_size: int = 32
