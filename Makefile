@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # for PyTorch's small CPU wheel on a laptop (plain PyPI serves a large CUDA build on Linux).
 PIP_FLAGS ?=
 
-.PHONY: setup demo test lab checkpoints bench clean
+.PHONY: setup demo test lab checkpoints bench wheelhouse clean
 
 setup: $(STAMP)
 
@@ -41,14 +41,23 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.cost --out assets/metrics/latent_cost.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.autoencoder train --kind video --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
-	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.text_to_video train --out assets/checkpoints --steps 6000
-	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.video_adherence --models transformer per-frame --scales 2 4
+	$(BIN)/python -m toolkit.text_to_video train --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.video_diffusion train --out assets/checkpoints
+	$(BIN)/python -m toolkit.eval.video_adherence --models transformer per-frame --scales 4
+	$(BIN)/python -m toolkit.eval.video_adherence --models spacetime-unet --slow-limit 16
+	$(BIN)/python -m toolkit.eval.energy --out assets/metrics/energy.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py
 	$(BIN)/python bench/bench_unet.py
 	$(BIN)/python bench/bench_samplers.py
 	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_train.py
+
+# Every wheel the course needs, for a classroom with no internet: build it once where there is a network, copy
+# the folder with the repository, and install with  make setup PIP_FLAGS="--no-index --find-links wheelhouse"
+wheelhouse:
+	$(PYTHON) -m pip wheel --quiet $(PIP_FLAGS) --wheel-dir wheelhouse '.[dev]' 'setuptools>=68' wheel
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

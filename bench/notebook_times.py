@@ -1,0 +1,56 @@
+"""How long does each notebook take? The numbers of the teacher's guide (docs/teaching.md).
+
+    python bench/notebook_times.py                 # full mode: read from the committed outputs
+    python bench/notebook_times.py --fast          # and fast mode: run each notebook now, TOOLKIT_FAST=1
+
+Full mode: every committed notebook was executed in full mode by nbconvert, which stamps each code cell with
+when it started and finished; the time is the first start to the last finish. Fast mode runs the notebook
+here with nbclient (as nbval does in `make test`). The load average is printed: a busy machine is slower.
+"""
+import argparse
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def full_mode_seconds(path: Path) -> float | None:
+    """First cell start to last cell end in the committed outputs, or None when they carry no timings."""
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    stamps = [c.get("metadata", {}).get("execution", {}) for c in cells]
+    starts = [s["iopub.execute_input"] for s in stamps if "iopub.execute_input" in s]
+    ends = [s["shell.execute_reply"] for s in stamps if "shell.execute_reply" in s]
+    if not starts or not ends:
+        return None
+    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))     # noqa: E731
+    return (parse(ends[-1]) - parse(starts[0])).total_seconds()
+
+
+def fast_mode_seconds(path: Path) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+    os.environ["TOOLKIT_FAST"] = "1"
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fast", action="store_true", help="also run every notebook in fast mode now")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
+    print(f"{'notebook':40s} {'full mode (committed)':>22s} {'fast mode (now)':>16s}")
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        full = full_mode_seconds(path)
+        fast = fast_mode_seconds(path) if args.fast else None
+        show = lambda s: "-" if s is None else f"{s / 60:.1f} min"                   # noqa: E731
+        print(f"{path.stem:40s} {show(full):>22s} {show(fast):>16s}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
