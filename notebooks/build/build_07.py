@@ -172,10 +172,11 @@ model = video_pipe.unet.unet                                          # the Spac
 x_t = 0.5 * videos[:1] + 0.5 * torch.randn(1, 3, 16, 32, 32, generator=torch.Generator().manual_seed(0))
 maps = temporal_attention_maps(model, x_t, torch.tensor([500.0]), **text(prompts[:1]))
 names = list(maps)[:: max(1, len(maps) // 4)][:4]
-fig, axes = plt.subplots(1, len(names), figsize=(3.1 * len(names), 3))
-for ax, name in zip(axes, names):
+fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.2))
+for k, (ax, name) in enumerate(zip(axes, names)):
     shown = ax.imshow(maps[name][0].mean(0), cmap="viridis", vmin=0)
-    ax.set(title=f"temporal layer after block {name}", xlabel="frame read (s)", ylabel="frame reading (t)")
+    ax.set_title(f"after block {name}", fontsize=9)
+    ax.set(xlabel="frame read (s)", ylabel="frame reading (t)" if k == 0 else None)
 fig.colorbar(shown, ax=axes, shrink=0.8, label="attention weight")
 fig.suptitle("Temporal attention at t = 0.5 (mean over pixels and heads)", fontsize=10);
 """),
