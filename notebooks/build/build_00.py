@@ -74,13 +74,35 @@ for p, v in zip(prompts, videos):
 | text | a tokenizer, a text encoder trained contrastively, classifier-free guidance | [04](04_text_guidance.ipynb) |
 | compression | a VAE and a causal video VAE: diffuse in a latent 24 times smaller | [05](05_latent_compression.ipynb) |
 | latent diffusion | the text-to-image model in latent space, and what it saves | [06](06_latent_diffusion.ipynb) |
-| video diffusion | frames as one volume; why drawing frame by frame flickers | 07 (coming) |
+| video diffusion | frames as one volume; why drawing frame by frame flickers | [07](07_video_diffusion.ipynb) |
 | the video transformer | spacetime patches, adaLN-Zero, text to video: the model above | [08](08_latent_video_transformer.ipynb) |
-| sound, cost | audio with video; the energy a generated clip costs | 09, 10 (coming) |
+| sound | audio with video | 09 (coming) |
+| cost | the FLOPs and energy of a clip, here and in production | [10](10_cost_energy_and_scale.ipynb) |
 
 From the command line, the same model writes an mp4, a GIF and the progression figure:
 
     python -m toolkit generate "a small green triangle moving up then down" --seed 0 --out outputs/
+
+## Exercises
+"""),
+("md", r"""
+**1. How much smaller?** A clip is 16 frames of 32 × 32 RGB pixels. The transformer never sees them: it
+denoises the video VAE's latent, 8 channels × 4 frames × 8 × 8. How many times fewer numbers is that?
+"""),
+("code", r"""
+from toolkit.exercises import check
+
+compression = None   # your code here
+check(compression, 24, what="compression");
+"""),
+("md", r"""
+**2. How many passes?** The sampler above takes 20 steps of Heun's method, which runs the transformer twice
+a step except at the last, and classifier-free guidance runs it on two clips at a time (the prompt's and the
+empty prompt's). How many clips does the transformer process to make one clip?
+"""),
+("code", r"""
+clips_processed = None   # your code here
+check(clips_processed, 78, what="clips_processed");
 """),
 ]
 
