@@ -218,17 +218,6 @@ non-local means smooths away. It has seen thousands of patches of skin, fur, bri
 learned what clean texture looks like beneath noise; the classical methods only know a fixed rule.
 """),
 ("md", r"""
-### Exercise
-
-At which noise level (σ × 255, one of the columns of the table) does the learned denoiser gain the most PSNR
-over non-local means? Read it off the table or the plot, set `answer`, and run the check.
-"""),
-("code", r"""
-answer = None   # e.g. 50
-gain = {s: table["learned (shipped)"][s]["psnr"] - table["non-local means"][s]["psnr"] for s in table["non-local means"]}
-check(answer, max(gain, key=gain.get), what="the noise level with the largest gain")
-"""),
-("md", r"""
 ## 6. The bridge to generation: when nothing of the photo is left
 
 Turn σ up. At σ = 1 the noise's standard deviation is more than three times the photo's own (0.30): the
@@ -373,6 +362,62 @@ outline. At sigma = 1 the clip is mostly static, and the reader mostly says so i
 
 Next, in notebook 02, a denoiser like the one above learns the shapes world at *every* noise level,
 up to pure static, and a sampler runs it backwards from noise; this reader judges what it draws."""),
+("md", r"""
+## Exercises
+
+**1. PSNR by hand.** Before any denoising, the error *is* the noise, so the mean squared error is close to
+$\sigma^2$ and $\text{PSNR} \approx 10\log_{10}(1/\sigma^2)$. Compute that number for σ = 25/255. The check
+compares it with the PSNR measured on the held-out photo's unclipped noise (one noise sample of 196,608 pixel
+values, so the two agree to a few hundredths of a dB). Then print `D.psnr(photo, noisy_photo)`: why is it
+0.6 dB higher? (Hint: what does `D.psnr` do to the estimate before scoring it, and where is the photo near
+black or white?)
+"""),
+("code", r"""
+photo = photos.held_out_photo()                  # the held-out crop again: `clean` now holds shapes clips
+sigma = D.HEADLINE_SIGMA                         # 25/255
+noisy_photo = D.add_noise(photo, sigma, seed=0)
+
+psnr_formula = None   # your code here
+measured = 10 * torch.log10(1 / (noisy_photo - photo).square().mean())      # unclipped, in dB
+check(psnr_formula, measured, atol=0.05, what="psnr_formula");
+"""),
+("md", r"""
+**2. A denoiser of your own.** The simplest classical denoiser replaces each pixel with the mean of its
+3 × 3 neighbourhood. Write it for `noisy_photo` with `F.avg_pool2d` (kernel 3, stride 1), after padding one
+pixel on each side with `F.pad(..., mode="reflect")` so that the output keeps the size (3, 256, 256).
+Then compare `D.psnr(photo, box)` with the noisy input, with the table's Gaussian blur and non-local means at
+σ = 25, and try a 5 × 5 mean: why is the larger window worse?
+"""),
+("code", r"""
+import torch.nn.functional as F
+from scipy.ndimage import uniform_filter
+
+box = None   # your code here
+check(box, uniform_filter(noisy_photo.numpy(), size=(1, 3, 3), mode="mirror"), what="box");
+"""),
+("md", r"""
+**3. Where does learning pay most?** At which noise level (σ × 255, one of the columns of the table of
+section 5) does the learned denoiser gain the most PSNR over non-local means? Read it off the table or the
+plot.
+"""),
+("code", r"""
+largest_gain_at = None   # your code here, e.g. 50
+gain = {s: table["learned (shipped)"][s]["psnr"] - table["non-local means"][s]["psnr"] for s in table["non-local means"]}
+check(largest_gain_at, max(gain, key=gain.get), what="largest_gain_at");
+"""),
+("md", r"""
+**4. Tell it the wrong σ.** The learned denoiser trusts the noise level it is told. Noise the photo at a true
+σ = 50/255, denoise it with `learned`, telling it each σ in `told`, and find the told σ (× 255) with the best
+PSNR. Then look at all the scores: which mistake costs more, telling it too little noise or too much?
+"""),
+("code", r"""
+noisy_50 = D.add_noise(photo, 50 / 255, seed=0)
+told = (10, 25, 35, 50, 75, 100)                 # the σ we tell it, × 1/255
+
+best_told = None   # your code here
+psnr_told = {s: D.psnr(photo, learned.denoise(noisy_50, s / 255)) for s in told}
+check(best_told, max(psnr_told, key=psnr_told.get), what="best_told");
+"""),
 ]
 
 if __name__ == "__main__":
