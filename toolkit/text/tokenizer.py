@@ -59,11 +59,17 @@ def grammar_words() -> list[str]:
 
 
 class Tokenizer:
-    def __init__(self, max_length: int = MAX_LENGTH):
+    def __init__(self, max_length: int = MAX_LENGTH, words: list[str] | None = None,
+                 example: str = "a small red circle moving left"):
+        """words: the vocabulary (default: the shapes world's caption grammar; the digits world passes its own,
+        and an example prompt for the error messages)."""
         if max_length < 3:
             raise ValueError(f"max_length must leave room for <bos>, a word and <eos>, got {max_length}")
-        self.max_length = max_length
-        self.vocab = list(SPECIALS) + grammar_words()
+        words = grammar_words() if words is None else list(words)
+        if not words or len(set(words)) != len(words) or set(words) & set(SPECIALS):
+            raise ValueError("words must be a non-empty list of distinct words, without <pad>, <bos> or <eos>")
+        self.max_length, self.example = max_length, example
+        self.vocab = list(SPECIALS) + words
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.pad_id, self.bos_id, self.eos_id = (self.index[s] for s in SPECIALS)
 
@@ -80,7 +86,7 @@ class Tokenizer:
             words, dropped = self._words(prompt)
             if dropped and strict:
                 raise UnknownWordsError(f"unknown words {dropped} in {prompt!r}; the model knows only the "
-                                        f"words of the caption grammar, e.g. 'a small red circle moving left'")
+                                        f"words of the caption grammar, e.g. {self.example!r}")
             rows.append([self.bos_id] + [self.index[w] for w in words] + [self.eos_id])
             unknown.append(dropped)
         if warn and any(unknown):
@@ -100,13 +106,13 @@ class Tokenizer:
         if not isinstance(prompt, str):
             raise TypeError(f"a prompt must be a string, not {type(prompt).__name__} ({prompt!r})")
         if not prompt.strip():
-            raise ValueError("the prompt is empty; describe a shape, e.g. 'a small red circle moving left'")
+            raise ValueError(f"the prompt is empty; describe what to draw, e.g. {self.example!r}")
         words = split_words(prompt)
         known = [w for w in words if w in self.index]
         dropped = [w for w in words if w not in self.index]
         if not known:
             raise ValueError(f"no word of {prompt!r} is in the vocabulary, so there is nothing to draw; "
-                             f"try e.g. 'a small red circle moving left'")
+                             f"try e.g. {self.example!r}")
         if len(known) + 2 > self.max_length:
             raise ValueError(f"the prompt has {len(known)} words; at most {self.max_length - 2} fit "
                              f"(max_length={self.max_length} includes <bos> and <eos>)")
