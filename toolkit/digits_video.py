@@ -1,0 +1,333 @@
+"""Notebook 08b: notebook 08's text-to-video recipe, unchanged, on real handwriting (toolkit.data.digits).
+
+    python -m toolkit.digits_video train --out assets/checkpoints          # all four stages, in order
+    python -m toolkit.digits_video train --stage dit --out assets/checkpoints
+    python -m toolkit.eval.digits --out assets/metrics/digits.json        # the held-out numbers
+
+    pipe = pipeline()                                         # like TextToVideoPipeline.from_pretrained()
+    pipe("the digit 7 is moving up then down", seed=0).videos # (1, 3, 16, 32, 32)
+
+Four stages, each shipped with a manifest, each the shapes world's code with the digits world's data:
+    classifier   digits_classifier: a small CNN that reads a digit from a 14 x 14 crop, trained on the training
+                 sprites only (the judge of toolkit.eval.digits; it never sees a generated clip)
+    vae          digits_video_vae: the video VAE of notebook 05 (toolkit.autoencoder), fine-tuned on digit clips
+                 from shapes_video_vae, which never saw a stroke of handwriting and blurs a digit into a blob
+    text         digits_clip: the contrastive clip-and-caption model of notebook 04 (toolkit.contrastive), with a
+                 tokenizer of the digits captions' 22 words; its text tower is the generator's frozen encoder
+    dit          digits_video_dit: notebook 08's VideoDiT (toolkit.text_to_video), trained on latents of the
+                 digit clips with fresh captions every step and 10% caption dropout
+Every stage reads only training data: the training sprites, and the training (digit, motion) pairs.
+"""
+import argparse
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from . import autoencoder, checkpoints, contrastive, text_to_video
+from .data import digits
+from .models.clip import ContrastiveConfig, ContrastiveModel
+from .models.text_encoder import TextEncoderConfig
+from .pipelines import TextToVideoPipeline
+from .runtime import pick
+from .text import TextConditioner, Tokenizer
+from .text_to_image import loss_function
+from .train import TrainConfig, ship, train
+
+STAGES = ("classifier", "vae", "text", "dit")
+NAMES = {"classifier": "digits_classifier", "vae": "digits_video_vae", "text": "digits_clip",
+         "dit": "digits_video_dit"}
+EXAMPLE = "the digit 7 is moving up then down"
+
+
+def tokenizer() -> Tokenizer:
+    return Tokenizer(words=digits.words(), example=EXAMPLE)
+
+
+# ---------------------------------------------------------------- the judge: a digit classifier
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    channels: tuple = (16, 32, 64)
+    steps: int = 1500
+    batch_size: int = 128
+    lr: float = 2e-3
+    seed: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "channels", tuple(self.channels))
+
+
+class DigitClassifier(nn.Module):
+    """Crops (B, 14, 14) in [0, 1], centred on the ink's centre of mass -> logits (B, 10)."""
+
+    def __init__(self, config: ClassifierConfig = ClassifierConfig()):
+        super().__init__()
+        a, b, c = config.channels
+        self.net = nn.Sequential(nn.Conv2d(1, a, 3, padding=1), nn.SiLU(),
+                                 nn.Conv2d(a, b, 3, stride=2, padding=1), nn.SiLU(),      # 7 x 7
+                                 nn.Conv2d(b, c, 3, stride=2, padding=1), nn.SiLU(),      # 4 x 4
+                                 nn.Flatten(), nn.Linear(c * 16, 10))
+
+    def forward(self, crops: torch.Tensor) -> torch.Tensor:
+        return self.net(crops[:, None])
+
+
+def ink(video: torch.Tensor) -> torch.Tensor:
+    """Clips (B, 3, T, H, W) in [-1, 1] -> ink (B, T, H, W) in [0, 1]: how white each pixel is."""
+    return ((video.mean(dim=1) + 1) / 2).clamp(0, 1)
+
+
+def centres(ink_: torch.Tensor, floor: float = 0.15) -> torch.Tensor:
+    """The ink's centre of mass (..., 2) as (x, y) in pixels, ignoring faint ink below `floor` (NaN if none)."""
+    weight = (ink_ - floor).clamp(min=0)
+    H, W = ink_.shape[-2:]
+    total = weight.sum(dim=(-2, -1))
+    x = (weight.sum(dim=-2) * (torch.arange(W) + 0.5)).sum(-1) / total
+    y = (weight.sum(dim=-1) * (torch.arange(H) + 0.5)).sum(-1) / total
+    return torch.stack([x, y], dim=-1)
+
+
+def crop(images: torch.Tensor, centre: torch.Tensor, size: int = digits.SPRITE) -> torch.Tensor:
+    """size x size crops of images (N, H, W) centred at (x, y) pixels (N, 2), bilinear, zeros outside."""
+    N, H, W = images.shape
+    offsets = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    x = (centre[:, 0, None] + offsets) / W * 2 - 1                                # (N, size)
+    y = (centre[:, 1, None] + offsets) / H * 2 - 1
+    grid = torch.stack(torch.broadcast_tensors(x[:, None, :], y[:, :, None]), dim=-1)
+    return F.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
+
+
+def classifier_batch(images, labels, n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """n training crops: random sprites, centred on their ink with up to a pixel of jitter, dimmed or brightened,
+    sometimes blurred, with a little noise (what a decoded clip looks like), and their labels."""
+    i = torch.randint(len(images), (n,), generator=g)
+    padded = F.pad(images[i], (4, 4, 4, 4))
+    centre = centres(padded) + (torch.rand(n, 2, generator=g) * 2 - 1)
+    x = crop(padded, centre) * (0.6 + 0.6 * torch.rand(n, 1, 1, generator=g))
+    blurred = F.avg_pool2d(x[:, None], 3, stride=1, padding=1, count_include_pad=False)[:, 0]
+    x = torch.where(torch.rand(n, 1, 1, generator=g) < 0.3, blurred, x)
+    return (x + 0.05 * torch.randn(x.shape, generator=g)).clamp(0, 1), labels[i]
+
+
+def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bool = True) -> DigitClassifier:
+    torch.manual_seed(config.seed)
+    model, g = DigitClassifier(config), torch.Generator().manual_seed(config.seed)
+    images, labels = digits.sprites("train")
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr)
+    for _ in tqdm(range(config.steps), desc="digit classifier", disable=not progress):
+        x, y = classifier_batch(images, labels, config.batch_size, g)
+        loss = F.cross_entropy(model(x), y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return model.eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def classifier_accuracy(model: DigitClassifier, split: str = "eval") -> float:
+    """Top-1 accuracy on a sprite split's clean crops (the eval sprites: writers it never saw)."""
+    images, labels = digits.sprites(split)
+    padded = F.pad(images, (4, 4, 4, 4))
+    return float((model(crop(padded, centres(padded))).argmax(1) == labels).float().mean())
+
+
+# ---------------------------------------------------------------- the video VAE and the text model
+
+def vae_config(**overrides) -> autoencoder.AutoencoderConfig:
+    """Fine-tuning: starts from the shapes world's VAE, which already knows edges and motion (a few hundred
+    steps teach it pen strokes; from scratch took thousands)."""
+    return autoencoder.make_config("video", **({"steps": pick(400, 20), "lr": 5e-4} | overrides))
+
+
+def clips(n: int, seed: int, split: str = "train") -> digits.DigitsBatch:
+    return digits.DigitsWorld().sample(n, seed=seed, split=split)
+
+
+def train_vae(config, out_dir=None, progress=True, command=None):
+    batches = lambda k: clips(config.batch_size, seed=config.seed * 1_000_003 + k).video   # noqa: E731
+    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
+                                           lr=config.lr, warmup=min(200, max(1, config.steps // 10)),
+                                           seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
+    model = autoencoder.make_model(config)
+    model.load_state_dict(autoencoder.load("video").state_dict())          # shapes_video_vae's weights
+    return train(model, autoencoder.loss_function(config), batches, train_config,
+                 out_dir=out_dir, command=command, progress=progress)
+
+
+def clip_config(**overrides) -> contrastive.ContrastiveTrainConfig:
+    model = ContrastiveConfig(text=TextEncoderConfig(vocab_size=len(tokenizer())), visual="video",
+                              channels=(16, 32, 64))
+    return contrastive.ContrastiveTrainConfig(model=model, **({"batch_size": 64, "steps": pick(600, 20)} | overrides))
+
+
+def train_clip(config, out_dir=None, progress=True, command=None):
+    tok = tokenizer()
+
+    def batches(k):
+        b = clips(config.batch_size, seed=config.seed * 1_000_003 + k)
+        tokens = tok(b.captions)
+        return {"x": b.video, "ids": tokens.ids, "mask": tokens.mask}
+    train_config = TrainConfig.from_preset("cpu", steps=config.steps, batch_size=config.batch_size, lr=config.lr,
+                                           warmup=min(100, config.steps), seed=config.seed,
+                                           checkpoint_every=max(1, min(250, config.steps)))
+    torch.manual_seed(config.seed)
+    return train(ContrastiveModel(config.model), contrastive.loss_function(False), batches, train_config,
+                 out_dir=out_dir, command=command, progress=progress)
+
+
+@torch.no_grad()
+def retrieval_accuracy(model: ContrastiveModel, split: str = "heldout", seed: int = 54321) -> float:
+    """Each caption of the split's (digit, motion) pairs (every wording) must find, among one eval-sprite clip per
+    pair of all 60, the clip with its digit and motion."""
+    pairs = digits.combinations("all")
+    world = digits.DigitsWorld()
+    gallery = torch.cat([world.sample(1, seed=seed + i, split="all", sprites_from="eval", digit=d, motion=m).video
+                         for i, (d, m) in enumerate(pairs)])
+    queries = [(d, m, t.format(digit=d, motion=m)) for d, m in digits.combinations(split) for t in digits.TEMPLATES]
+    tokens = tokenizer()([q for *_, q in queries])
+    best = (model.encode_text(tokens.ids, tokens.mask) @ model.encode_visual(gallery).T).argmax(dim=1)
+    return sum(pairs[int(b)] == (d, m) for b, (d, m, _) in zip(best, queries)) / len(queries)
+
+
+# ---------------------------------------------------------------- the video transformer
+
+def dit_config(**overrides) -> text_to_video.TextToVideoConfig:
+    return text_to_video.TextToVideoConfig(text=NAMES["text"], **({"steps": pick(6000, 20), "clips": pick(8192, 64)} | overrides))
+
+
+def dit_batches(config, text: TextConditioner, vae, progress=True):
+    """Notebook 08's batches: latents of config.clips training clips encoded once (posterior mean and std),
+    sampled afresh each step, with a fresh caption of each clip's digit and motion."""
+    parts, scale = [], float(vae.scaling_factor)
+    with torch.no_grad():
+        for k in tqdm(range(0, config.clips, 64), desc="encode clips", disable=not progress):
+            b = clips(min(64, config.clips - k), seed=config.seed * 1_000_003 + k)
+            posterior = vae.encode(b.video)
+            parts.append((posterior.mean, posterior.std, b.digit[:, 0], b.motion[:, 0]))
+    mean, std, digit, motion = (torch.cat(p) for p in zip(*parts))
+
+    def batch(k):
+        g = torch.Generator().manual_seed(config.seed * 1_000_003 + k)
+        i = torch.randint(config.clips, (config.batch_size,), generator=g)
+        z = scale * (mean[i] + std[i] * torch.randn(mean[i].shape, generator=g))
+        captions = [digits.caption([(str(int(digit[j])), digits.MOTION_NAMES[motion[j]])], g) for j in i.tolist()]
+        return {"x": z, **text(captions)}
+    return batch
+
+
+def train_dit(config, out_dir=None, progress=True, command=None, folder=checkpoints.ASSETS):
+    text, vae = text_conditioner(folder), load_vae(folder)
+    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
+                                           lr=config.lr, seed=config.seed,
+                                           checkpoint_every=max(1, min(250, config.steps)))
+    return train(text_to_video.make_model(config), loss_function(config, text),
+                 dit_batches(config, text, vae, progress), train_config, out_dir=out_dir, command=command,
+                 progress=progress)
+
+
+# ---------------------------------------------------------------- loading what was shipped
+
+def _load(stage: str, folder, make):
+    """Rebuild a stage's model from its manifest's config (make(config) -> module), load and verify the weights."""
+    manifest = checkpoints.read_manifest(folder, NAMES[stage])
+    model, config = make(manifest["config"])
+    tensors, _ = checkpoints.load(folder, NAMES[stage], expected_config=asdict(config))
+    model.load_state_dict(tensors)
+    return model.eval().requires_grad_(False)
+
+
+def load_classifier(folder=checkpoints.ASSETS) -> DigitClassifier:
+    return _load("classifier", folder, lambda c: (DigitClassifier(ClassifierConfig(**c)), ClassifierConfig(**c)))
+
+
+def load_vae(folder=checkpoints.ASSETS):
+    def make(c):
+        config = autoencoder.AutoencoderConfig(**c)
+        return autoencoder.make_model(config), config
+    return _load("vae", folder, make)
+
+
+def load_clip(folder=checkpoints.ASSETS) -> ContrastiveModel:
+    def make(c):
+        config = contrastive.ContrastiveTrainConfig(**c)
+        return ContrastiveModel(config.model), config
+    return _load("text", folder, make)
+
+
+def text_conditioner(folder=checkpoints.ASSETS) -> TextConditioner:
+    return TextConditioner(load_clip(folder).text, tokenizer())
+
+
+def load_dit(folder=checkpoints.ASSETS):
+    def make(c):
+        config = text_to_video.TextToVideoConfig(**c)
+        return text_to_video.make_model(config), config
+    return _load("dit", folder, make)
+
+
+def pipeline(folder=checkpoints.ASSETS) -> TextToVideoPipeline:
+    """Text to bouncing digits: digits_clip's text tower, digits_video_dit and digits_video_vae."""
+    return TextToVideoPipeline(load_dit(folder), load_vae(folder), text_conditioner(folder))
+
+
+# ---------------------------------------------------------------- the command line
+
+def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> str:
+    start, overrides = time.perf_counter(), ({"steps": steps} if steps else {})
+    if stage == "classifier":
+        config = replace(ClassifierConfig(), **overrides)
+        model = train_classifier(config)
+        metrics = {"accuracy_eval_sprites": classifier_accuracy(model, "eval"),
+                   "accuracy_train_sprites": classifier_accuracy(model, "train"),
+                   "train_seconds_this_session": round(time.perf_counter() - start)}
+        path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, half=True)
+    elif stage == "vae":
+        from .eval.digits import vae_metrics
+        config = vae_config(**overrides)
+        model = train_vae(config, out_dir=f"{runs}/{NAMES[stage]}", command=command).ema_model
+        x = clips(pick(128, 8), seed=autoencoder.SCALE_SEED).video
+        factor = autoencoder.estimate_scaling_factor(model.eval(), x, torch.Generator().manual_seed(0))
+        model.scaling_factor.fill_(factor)
+        metrics = {"scaling_factor": factor, "train_seconds_this_session": round(time.perf_counter() - start),
+                   **vae_metrics(model, load_classifier(out), n=pick(200, 8))}
+        extra = {"latent_shape": list(model.latent_shape((1, 3, 16, 32, 32))[1:]),
+                 "fine_tuned_from": autoencoder.NAMES["video"]}
+        path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, extra,
+                                half=True)
+    elif stage == "text":
+        config = clip_config(**overrides)
+        model = train_clip(config, out_dir=f"{runs}/{NAMES[stage]}", command=command).ema_model
+        metrics = {"top1_heldout_combination": retrieval_accuracy(model, "heldout"),
+                   "top1_train_combination": retrieval_accuracy(model, "train"),
+                   "train_seconds_this_session": round(time.perf_counter() - start)}
+        path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, half=True)
+    else:
+        config = dit_config(**overrides)
+        result = train_dit(config, out_dir=f"{runs}/{NAMES[stage]}", command=command, folder=out)
+        path = ship(result, out, NAMES[stage], config, command, time.perf_counter() - start)
+    return str(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolkit.digits_video", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["train"])
+    parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
+                        help="which to train (later stages load the earlier ones from --out)")
+    parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
+    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
+    args = parser.parse_args(argv)
+    command = "python -m toolkit.digits_video " + " ".join(sys.argv[1:] if argv is None else argv)
+    for stage in STAGES:
+        if stage in args.stage:
+            print(f"wrote {run_stage(stage, args.out, args.runs, args.steps, command.strip())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
