@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # for PyTorch's small CPU wheel on a laptop (plain PyPI serves a large CUDA build on Linux).
 PIP_FLAGS ?=
 
-.PHONY: setup demo test lab checkpoints bench wheelhouse clean
+.PHONY: setup demo test test-browser lab checkpoints bench wheelhouse clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m toolkit demo --out outputs/
 
-# Unit tests and every notebook, executed in fast mode (TOOLKIT_FAST=1) by nbval.
+# Unit tests and every notebook, executed in fast mode (TOOLKIT_FAST=1) by nbval; then the browser test.
 test: $(STAMP)
 	TOOLKIT_FAST=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env tests notebooks
+	@$(MAKE) --no-print-directory test-browser
+
+# A notebook in JupyterLab in a real browser (tests/browser): Debian's chromium, driven by Playwright.
+# Installs chromium with apt-get when it is missing and we are root; where it cannot, the test skips and says why.
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "test-browser: no chromium, and apt-get as root is not available to install it"
+	$(BIN)/python -m pytest -q -rs -m browser tests/browser
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
