@@ -2,14 +2,28 @@
 import runpy
 from pathlib import Path
 
+import nbformat
 import pytest
 
-SOLUTIONS = sorted((Path(__file__).resolve().parents[1] / "notebooks" / "solutions").glob("*.py"))
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("*.py"))
+NUMBERED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)
+def test_every_notebook_ends_with_exercises(path):
+    cells = nbformat.read(path, as_version=4).cells
+    headings = [(i, line) for i, cell in enumerate(cells) if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("#")]
+    assert headings, f"{path.name} has no headings"
+    start, last = headings[-1]
+    assert "Exercises" in last, f"{path.name}'s last heading is {last!r}: it should end with its exercises"
+    assert any("your code here" in cell.source for cell in cells[start:] if cell.cell_type == "code"), \
+        f"{path.name}'s exercises have no cell for the learner's answer ('# your code here')"
 
 
 def test_every_notebook_with_exercises_has_solutions():
-    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
-    with_exercises = {p.stem for p in notebooks.glob("*.ipynb") if "your code here" in p.read_text()}
+    with_exercises = {p.stem for p in NOTEBOOKS.glob("*.ipynb") if "your code here" in p.read_text()}
     assert with_exercises <= {p.stem for p in SOLUTIONS}, with_exercises - {p.stem for p in SOLUTIONS}
 
 
