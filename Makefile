@@ -55,6 +55,11 @@ checkpoints: $(STAMP)
 	$(BIN)/python -m toolkit.eval.video_adherence --models transformer per-frame --scales 4
 	$(BIN)/python -m toolkit.eval.video_adherence --models spacetime-unet --slow-limit 16
 	$(BIN)/python -m toolkit.eval.energy --out assets/metrics/energy.json
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.digits_video train --stage classifier --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.digits_video train --stage text --out assets/checkpoints
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.digits_video train --stage vae --out assets/checkpoints
+	$(BIN)/python -m toolkit.digits_video train --stage dit --out assets/checkpoints
+	$(BIN)/python -m toolkit.eval.digits --out assets/metrics/digits.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

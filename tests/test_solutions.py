@@ -7,7 +7,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("*.py"))
-NUMBERED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NUMBERED = sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))        # 00_tour ... 08b_bouncing_digits ...
 
 
 @pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)

@@ -25,7 +25,7 @@ from ..checkpoints import write_json
 from ..data import digits
 
 TURN_PX = 2.0                  # a path must come back this far to count as a turn (not jitter)
-SETS = {"held-out": ("heldout", 10), "seen": ("train", 2)}        # split, clips per (pair, template)
+SETS = {"held-out": ("heldout", 10), "seen": ("train", 1)}        # split, clips per (pair, template)
 
 
 def read_motion(path: torch.Tensor, turn_px: float = TURN_PX) -> str | None:
