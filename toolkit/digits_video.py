@@ -232,31 +232,25 @@ def train_dit(config, out_dir=None, progress=True, command=None, folder=checkpoi
 
 # ---------------------------------------------------------------- loading what was shipped
 
-def _load(stage: str, folder, make):
-    """Rebuild a stage's model from its manifest's config (make(config) -> module), load and verify the weights."""
-    manifest = checkpoints.read_manifest(folder, NAMES[stage])
-    model, config = make(manifest["config"])
+def _load(stage: str, folder, config_class, make_model):
+    """Rebuild a stage's model from its manifest's config, then load its weights, verified against the manifest."""
+    config = config_class(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
     tensors, _ = checkpoints.load(folder, NAMES[stage], expected_config=asdict(config))
+    model = make_model(config)
     model.load_state_dict(tensors)
     return model.eval().requires_grad_(False)
 
 
 def load_classifier(folder=checkpoints.ASSETS) -> DigitClassifier:
-    return _load("classifier", folder, lambda c: (DigitClassifier(ClassifierConfig(**c)), ClassifierConfig(**c)))
+    return _load("classifier", folder, ClassifierConfig, DigitClassifier)
 
 
 def load_vae(folder=checkpoints.ASSETS):
-    def make(c):
-        config = autoencoder.AutoencoderConfig(**c)
-        return autoencoder.make_model(config), config
-    return _load("vae", folder, make)
+    return _load("vae", folder, autoencoder.AutoencoderConfig, autoencoder.make_model)
 
 
 def load_clip(folder=checkpoints.ASSETS) -> ContrastiveModel:
-    def make(c):
-        config = contrastive.ContrastiveTrainConfig(**c)
-        return ContrastiveModel(config.model), config
-    return _load("text", folder, make)
+    return _load("text", folder, contrastive.ContrastiveTrainConfig, lambda config: ContrastiveModel(config.model))
 
 
 def text_conditioner(folder=checkpoints.ASSETS) -> TextConditioner:
@@ -264,10 +258,7 @@ def text_conditioner(folder=checkpoints.ASSETS) -> TextConditioner:
 
 
 def load_dit(folder=checkpoints.ASSETS):
-    def make(c):
-        config = text_to_video.TextToVideoConfig(**c)
-        return text_to_video.make_model(config), config
-    return _load("dit", folder, make)
+    return _load("dit", folder, text_to_video.TextToVideoConfig, text_to_video.make_model)
 
 
 def pipeline(folder=checkpoints.ASSETS) -> TextToVideoPipeline:
