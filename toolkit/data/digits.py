@@ -164,7 +164,7 @@ class DigitsWorld:
                              f"or 'all'")
         cfg, g = self.config, torch.Generator().manual_seed(seed)
         images, labels = sprites(sprites_from or ("train" if split == "train" else "eval"))
-        free = [p for p in combinations(split)]                  # the second digit is never pinned
+        free = combinations(split)                               # the second digit is never pinned
         chosen = [[pairs[int(torch.randint(len(pairs), (1,), generator=g))]]
                   + [free[int(torch.randint(len(free), (1,), generator=g))] for _ in range(cfg.digits - 1)]
                   for _ in range(n)]
