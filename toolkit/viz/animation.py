@@ -77,3 +77,37 @@ def save(video: torch.Tensor, path, fps: int = 8, scale: int = 4) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def save_with_sound(video: torch.Tensor, audio: torch.Tensor, path, sample_rate: int = 8000, fps: int = 8,
+                    scale: int = 4) -> Path:
+    """Write a clip (3, T, H, W) and its soundtrack (samples,) in [-1, 1] to one .mp4 (H.264 and AAC), atomically.
+    The sound must last as long as the picture: T / fps seconds."""
+    import wave
+    path = Path(path)
+    if path.suffix != ".mp4":
+        raise ValueError(f"save_with_sound writes .mp4 files, not {path.suffix!r}")
+    if imageio_ffmpeg is None:
+        raise RuntimeError("writing sound needs ffmpeg: pip install imageio-ffmpeg")
+    frames = to_uint8(video, scale)
+    if audio.ndim != 1 or audio.shape[0] * fps != len(frames) * sample_rate:
+        raise ValueError(f"the soundtrack must be one waveform of {len(frames)} frames / {fps} fps x {sample_rate} "
+                         f"Hz = {len(frames) * sample_rate // fps} samples, got shape {tuple(audio.shape)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, wav = path.with_name(f".{path.stem}.tmp.mp4"), path.with_name(f".{path.stem}.tmp.wav")
+    try:
+        with wave.open(str(wav), "wb") as w:                 # 16-bit mono PCM
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(sample_rate)
+            w.writeframes((audio.clamp(-1, 1) * 32767).round().short().numpy().tobytes())
+        writer = imageio_ffmpeg.write_frames(str(tmp), (frames.shape[2], frames.shape[1]), fps=fps, codec="libx264",
+                                             macro_block_size=1, audio_path=str(wav), audio_codec="aac",
+                                             output_params=["-shortest", "-b:a", "32k"])  # AAC at 8 kHz: at most 48k
+        writer.send(None)                                    # start ffmpeg
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
+        writer.close()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        wav.unlink(missing_ok=True)
+    return path
