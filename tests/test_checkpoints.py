@@ -74,6 +74,11 @@ def test_shipped_checkpoints_verify():
         assert tensors and data["command"].startswith("python -m toolkit"), manifest.name
 
 
+def test_assets_stay_under_their_budget():
+    total = sum(p.stat().st_size for p in checkpoints.ASSETS.parent.rglob("*") if p.is_file())
+    assert total < 40_000_000, f"assets/ holds {total / 1e6:.1f} MB; the budget is 40 MB (DESIGN.md)"
+
+
 def test_half_storage_halves_the_file_and_loads_back_as_float32(tmp_path):
     tensors = {"w": torch.randn(64, 64, generator=torch.Generator().manual_seed(0)), "steps": torch.arange(3)}
     checkpoints.save(tmp_path / "full", "m", tensors, {}, "python make.py")

@@ -21,3 +21,25 @@ def test_a_short_run_trains_only_the_temporal_layers(tmp_path):
 def test_config_errors():
     with pytest.raises(ValueError, match="caption_dropout"):
         video_diffusion.VideoDiffusionConfig(caption_dropout=-0.1)
+
+
+def test_shipped_checkpoint_holds_only_the_temporal_layers_and_a_gap_is_refused(tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from toolkit import checkpoints
+    name = video_diffusion.NAME
+    tensors = load_file(checkpoints.ASSETS / f"{name}.safetensors")
+    assert tensors and all(k.startswith("unet.temporal.") for k in tensors)     # the image model's are not repeated
+    loaded = video_diffusion.load().unet.state_dict()
+    assert all(torch.equal(loaded[f"unet.{k}"], v) for k, v in text_to_image.load().unet.state_dict().items())
+    for stem in (name, text_to_image.NAME):                                        # a copy missing one tensor
+        for suffix in (".json", ".safetensors"):
+            shutil.copy(checkpoints.ASSETS / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
+    tensors.pop(sorted(tensors)[0])
+    save_file(tensors, tmp_path / f"{name}.safetensors")
+    checkpoints.save(tmp_path, name, tensors, checkpoints.read_manifest(tmp_path, name)["config"], "python -m x")
+    with pytest.raises(checkpoints.CheckpointError, match=f"holds {len(tensors)} tensors, the model needs"):
+        video_diffusion.load(tmp_path)
+

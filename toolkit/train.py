@@ -139,13 +139,15 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
     return TrainResult(model=raw_model, ema_model=ema_model, losses=losses, step=max(start, config.steps))
 
 
-def ship(result: TrainResult, folder, name: str, config, command: str, seconds: float, **metrics) -> Path:
+def ship(result: TrainResult, folder, name: str, config, command: str, seconds: float, keep=None,
+         **metrics) -> Path:
     """Save result.ema_model as shipped weights (float16) whose manifest records the recipe (`config`, a
-    dataclass), the command, the training time and loss, and any other `metrics`; returns the manifest's path."""
+    dataclass), the command, the training time and loss, and any other `metrics`; returns the manifest's path.
+    keep(name) -> bool chooses the tensors to ship (default all)."""
     metrics = {**metrics, "train_seconds_this_session": round(seconds),
                "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:])}
-    return checkpoints.save(folder, name, result.ema_model.state_dict(), asdict(config), command.strip(), metrics,
-                            half=True)
+    tensors = {k: v for k, v in result.ema_model.state_dict().items() if keep is None or keep(k)}
+    return checkpoints.save(folder, name, tensors, asdict(config), command.strip(), metrics, half=True)
 
 
 # ---------------------------------------------------------------- schedules and seeds

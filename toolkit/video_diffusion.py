@@ -74,12 +74,23 @@ def train_model(config: VideoDiffusionConfig, text: TextConditioner | None = Non
                  out_dir=out_dir, command=command, progress=progress)
 
 
+def is_shipped(config: VideoDiffusionConfig, name: str) -> bool:
+    """Which tensors the checkpoint holds: with the spatial layers frozen, only the temporal ones. The others are
+    config.image_model's, shipped already (shipping them twice would cost 3.7 of the 40 MB of assets/)."""
+    return not config.freeze_spatial or name.startswith("unet.temporal.")
+
+
 def load(folder=checkpoints.ASSETS, name: str = NAME) -> FlowTime:
-    """The shipped space-time U-Net, verified against its manifest."""
+    """The shipped space-time U-Net (its temporal layers on the image model's), verified against its manifest."""
     config = VideoDiffusionConfig(**checkpoints.read_manifest(folder, name)["config"])
     tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
     model = make_model(config, folder)
-    model.load_state_dict(tensors)
+    expected = {k for k in model.state_dict() if is_shipped(config, k)}
+    if set(tensors) != expected:
+        raise checkpoints.CheckpointError(
+            f"{name}: the weights file holds {len(tensors)} tensors, the model needs {len(expected)} "
+            f"({sorted(set(tensors) ^ expected)[:3]} ...); retrain with `python -m toolkit.video_diffusion train`")
+    model.load_state_dict(tensors, strict=False)
     return model.eval().requires_grad_(False)
 
 
@@ -95,7 +106,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
-    path = ship(result, args.out, NAME, config, command, time.perf_counter() - start)
+    path = ship(result, args.out, NAME, config, command, time.perf_counter() - start,
+                keep=lambda name: is_shipped(config, name))
     print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
     return 0
 
