@@ -129,13 +129,15 @@ def loss_function(config: AutoencoderConfig):
     return loss
 
 
-def train_model(config: AutoencoderConfig, out_dir=None, progress: bool = True, command: str | None = None):
-    """Train (or resume) and return toolkit.train's TrainResult; use result.ema_model."""
+def train_model(config: AutoencoderConfig, out_dir=None, progress: bool = True, command: str | None = None,
+                model=None, data=None):
+    """Train (or resume) and return toolkit.train's TrainResult; use result.ema_model. model (default a fresh one)
+    and data (batches(k); default the shapes world's) let other worlds reuse the recipe."""
     warmup = min(TrainConfig.from_preset(config.train).warmup, max(1, config.steps // 10))   # short runs warm up too
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, warmup=warmup, seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))
-    return train(make_model(config), loss_function(config), batches(config), train_config,
+    return train(model or make_model(config), loss_function(config), data or batches(config), train_config,
                  out_dir=out_dir, command=command, progress=progress)
 
 

@@ -98,11 +98,13 @@ def make_model(config: ContrastiveTrainConfig) -> ContrastiveModel:
     return model
 
 
-def train_model(config: ContrastiveTrainConfig, out_dir=None, progress: bool = True, command: str | None = None):
+def train_model(config: ContrastiveTrainConfig, out_dir=None, progress: bool = True, command: str | None = None,
+                data=None):
+    """Train (or resume); data: batches(k) (default the shapes world's captioned pictures)."""
     train_config = TrainConfig.from_preset("cpu", steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                                            warmup=min(100, config.steps), seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))
-    return train(make_model(config), loss_function(config.model.noise_aware), batches(config), train_config,
+    return train(make_model(config), loss_function(config.model.noise_aware), data or batches(config), train_config,
                  out_dir=out_dir, command=command, progress=progress)
 
 

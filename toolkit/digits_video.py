@@ -35,8 +35,7 @@ from .models.text_encoder import TextEncoderConfig
 from .pipelines import TextToVideoPipeline
 from .runtime import pick
 from .text import TextConditioner, Tokenizer
-from .text_to_image import loss_function
-from .train import TrainConfig, ship, train
+from .train import ship
 
 STAGES = ("classifier", "vae", "text", "dit")
 NAMES = {"classifier": "digits_classifier", "vae": "digits_video_vae", "text": "digits_clip",
@@ -149,14 +148,10 @@ def clips(n: int, seed: int, split: str = "train") -> digits.DigitsBatch:
 
 
 def train_vae(config, out_dir=None, progress=True, command=None):
-    batches = lambda k: clips(config.batch_size, seed=config.seed * 1_000_003 + k).video   # noqa: E731
-    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
-                                           lr=config.lr, warmup=min(200, max(1, config.steps // 10)),
-                                           seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
     model = autoencoder.make_model(config)
     model.load_state_dict(autoencoder.load("video").state_dict())          # shapes_video_vae's weights
-    return train(model, autoencoder.loss_function(config), batches, train_config,
-                 out_dir=out_dir, command=command, progress=progress)
+    data = lambda k: clips(config.batch_size, seed=config.seed * 1_000_003 + k).video   # noqa: E731
+    return autoencoder.train_model(config, out_dir, progress, command, model=model, data=data)
 
 
 def clip_config(**overrides) -> contrastive.ContrastiveTrainConfig:
@@ -168,16 +163,11 @@ def clip_config(**overrides) -> contrastive.ContrastiveTrainConfig:
 def train_clip(config, out_dir=None, progress=True, command=None):
     tok = tokenizer()
 
-    def batches(k):
+    def data(k):
         b = clips(config.batch_size, seed=config.seed * 1_000_003 + k)
         tokens = tok(b.captions)
         return {"x": b.video, "ids": tokens.ids, "mask": tokens.mask}
-    train_config = TrainConfig.from_preset("cpu", steps=config.steps, batch_size=config.batch_size, lr=config.lr,
-                                           warmup=min(100, config.steps), seed=config.seed,
-                                           checkpoint_every=max(1, min(250, config.steps)))
-    torch.manual_seed(config.seed)
-    return train(ContrastiveModel(config.model), contrastive.loss_function(False), batches, train_config,
-                 out_dir=out_dir, command=command, progress=progress)
+    return contrastive.train_model(config, out_dir, progress, command, data=data)
 
 
 @torch.no_grad()
@@ -221,13 +211,9 @@ def dit_batches(config, text: TextConditioner, vae, progress=True):
 
 
 def train_dit(config, out_dir=None, progress=True, command=None, folder=checkpoints.ASSETS):
-    text, vae = text_conditioner(folder), load_vae(folder)
-    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
-                                           lr=config.lr, seed=config.seed,
-                                           checkpoint_every=max(1, min(250, config.steps)))
-    return train(text_to_video.make_model(config), loss_function(config, text),
-                 dit_batches(config, text, vae, progress), train_config, out_dir=out_dir, command=command,
-                 progress=progress)
+    text = text_conditioner(folder)
+    return text_to_video.train_model(config, text, out_dir, progress, command,
+                                     data=dit_batches(config, text, load_vae(folder), progress))
 
 
 # ---------------------------------------------------------------- loading what was shipped

@@ -135,14 +135,15 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
 
 
 def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
-                command=None):
+                command=None, data=None):
     """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
     text = text or TextConditioner.from_pretrained(source=config.text)
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))
-    return train(make_model(config), loss_function(config, text), batches(config, text, progress=progress),
-                 train_config, out_dir=out_dir, command=command, progress=progress)
+    data = data or batches(config, text, progress=progress)            # default: the shapes world's latent cache
+    return train(make_model(config), loss_function(config, text), data, train_config, out_dir=out_dir,
+                 command=command, progress=progress)
 
 
 def load(folder=checkpoints.ASSETS, name: str = NAME) -> VideoDiT:
