@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from . import autoencoder, checkpoints, contrastive, text_to_video
 from .data import digits
+from .eval.digits import centres, crop, ink
 from .models.clip import ContrastiveConfig, ContrastiveModel
 from .models.text_encoder import TextEncoderConfig
 from .pipelines import TextToVideoPipeline
@@ -74,31 +75,6 @@ class DigitClassifier(nn.Module):
 
     def forward(self, crops: torch.Tensor) -> torch.Tensor:
         return self.net(crops[:, None])
-
-
-def ink(video: torch.Tensor) -> torch.Tensor:
-    """Clips (B, 3, T, H, W) in [-1, 1] -> ink (B, T, H, W) in [0, 1]: how white each pixel is."""
-    return ((video.mean(dim=1) + 1) / 2).clamp(0, 1)
-
-
-def centres(ink_: torch.Tensor, floor: float = 0.15) -> torch.Tensor:
-    """The ink's centre of mass (..., 2) as (x, y) in pixels, ignoring faint ink below `floor` (NaN if none)."""
-    weight = (ink_ - floor).clamp(min=0)
-    H, W = ink_.shape[-2:]
-    total = weight.sum(dim=(-2, -1))
-    x = (weight.sum(dim=-2) * (torch.arange(W) + 0.5)).sum(-1) / total
-    y = (weight.sum(dim=-1) * (torch.arange(H) + 0.5)).sum(-1) / total
-    return torch.stack([x, y], dim=-1)
-
-
-def crop(images: torch.Tensor, centre: torch.Tensor, size: int = digits.SPRITE) -> torch.Tensor:
-    """size x size crops of images (N, H, W) centred at (x, y) pixels (N, 2), bilinear, zeros outside."""
-    N, H, W = images.shape
-    offsets = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    x = (centre[:, 0, None] + offsets) / W * 2 - 1                                # (N, size)
-    y = (centre[:, 1, None] + offsets) / H * 2 - 1
-    grid = torch.stack(torch.broadcast_tensors(x[:, None, :], y[:, :, None]), dim=-1)
-    return F.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
 
 
 def classifier_batch(images, labels, n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

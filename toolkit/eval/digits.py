@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..checkpoints import write_json
@@ -26,6 +27,31 @@ from ..data import digits
 
 TURN_PX = 2.0                  # a path must come back this far to count as a turn (not jitter)
 SETS = {"held-out": ("heldout", 10), "seen": ("train", 1)}        # split, clips per (pair, template)
+
+
+def ink(video: torch.Tensor) -> torch.Tensor:
+    """Clips (B, 3, T, H, W) in [-1, 1] -> ink (B, T, H, W) in [0, 1]: how white each pixel is."""
+    return ((video.mean(dim=1) + 1) / 2).clamp(0, 1)
+
+
+def centres(ink_: torch.Tensor, floor: float = 0.15) -> torch.Tensor:
+    """The ink's centre of mass (..., 2) as (x, y) in pixels, ignoring faint ink below `floor` (NaN if none)."""
+    weight = (ink_ - floor).clamp(min=0)
+    H, W = ink_.shape[-2:]
+    total = weight.sum(dim=(-2, -1))
+    x = (weight.sum(dim=-2) * (torch.arange(W) + 0.5)).sum(-1) / total
+    y = (weight.sum(dim=-1) * (torch.arange(H) + 0.5)).sum(-1) / total
+    return torch.stack([x, y], dim=-1)
+
+
+def crop(images: torch.Tensor, centre: torch.Tensor, size: int = digits.SPRITE) -> torch.Tensor:
+    """size x size crops of images (N, H, W) centred at (x, y) pixels (N, 2), bilinear, zeros outside."""
+    N, H, W = images.shape
+    offsets = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    x = (centre[:, 0, None] + offsets) / W * 2 - 1                                # (N, size)
+    y = (centre[:, 1, None] + offsets) / H * 2 - 1
+    grid = torch.stack(torch.broadcast_tensors(x[:, None, :], y[:, :, None]), dim=-1)
+    return F.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
 
 
 def read_motion(path: torch.Tensor, turn_px: float = TURN_PX) -> str | None:
@@ -60,7 +86,6 @@ def read_motion(path: torch.Tensor, turn_px: float = TURN_PX) -> str | None:
 @torch.no_grad()
 def read_clips(videos: torch.Tensor, classifier) -> list[dict]:
     """Clips (B, 3, T, H, W) in [-1, 1] -> [{"digit": "7", "motion": "up then down", "path": (T, 2)}]."""
-    from ..digits_video import centres, crop, ink
     if not isinstance(videos, torch.Tensor) or videos.ndim != 5 or videos.shape[1] != 3:
         got = tuple(videos.shape) if isinstance(videos, torch.Tensor) else type(videos).__name__
         raise ValueError(f"videos must be clips (B, 3, T, H, W) in [-1, 1], got {got}")
