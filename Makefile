@@ -60,6 +60,8 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.digits_video train --stage vae --out assets/checkpoints
 	$(BIN)/python -m toolkit.digits_video train --stage dit --out assets/checkpoints
 	$(BIN)/python -m toolkit.eval.digits --out assets/metrics/digits.json
+	$(BIN)/python -m toolkit.sound_video train --out assets/checkpoints
+	$(BIN)/python -m toolkit.eval.sync --out assets/metrics/sound_video.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

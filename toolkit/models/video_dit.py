@@ -147,13 +147,14 @@ class DiTBlock(nn.Module):
 
 
 class FinalLayer(nn.Module):
-    """adaLN (shift and scale from c), then each token (B, N, D) -> its patch's values (B, N, patch_dim)."""
+    """adaLN (shift and scale from c), then each token (B, N, D) -> its patch's values (B, N, patch_dim)
+    (or out_dim values: an audio token's latent frame)."""
 
-    def __init__(self, config: VideoDiTConfig):
+    def __init__(self, config: VideoDiTConfig, out_dim: int | None = None):
         super().__init__()
         self.norm = nn.LayerNorm(config.width, elementwise_affine=False, eps=1e-6)
         self.ada = nn.Sequential(nn.SiLU(), nn.Linear(config.width, 2 * config.width))
-        self.linear = nn.Linear(config.width, config.patch_dim)
+        self.linear = nn.Linear(config.width, out_dim or config.patch_dim)
 
     def forward(self, x, c):
         shift, scale = self.ada(c).chunk(2, dim=1)

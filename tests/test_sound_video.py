@@ -1,0 +1,153 @@
+"""Notebook 09's parts: the audio autoencoder, the joint transformer, its training, and the synchrony judge."""
+import pytest
+import torch
+
+from toolkit import sound_video
+from toolkit.data import ShapesWorld, sound
+from toolkit.eval import sync
+from toolkit.eval.video_adherence import prompt_set
+from toolkit.models.audio_autoencoder import AudioAutoencoder
+from toolkit.models.sound_video_dit import POSITIONS_PER_SECOND, SoundVideoDiT, time_features
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def text_inputs(B, L=5, width=64):
+    return {"context": torch.randn(B, L, width), "context_mask": torch.ones(B, L, dtype=torch.bool),
+            "pooled": torch.randn(B, width)}
+
+
+def perturbed(model, seed=0):
+    """A fresh model outputs exactly 0 (adaLN-Zero); nudge every weight so that signals flow."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn(p.shape, generator=g))
+    return model
+
+
+# ---------------------------------------------------------------- the audio autoencoder
+
+def test_audio_autoencoder_has_one_latent_frame_per_video_frame_and_clear_errors():
+    ae = AudioAutoencoder.from_preset("cpu-tiny")
+    audio = sound.soundtrack(ShapesWorld().sample(2, seed=0))
+    z = ae.encode(audio)
+    assert z.shape == (2, 4, 16) and ae.decode(z).shape == audio.shape
+    # each latent frame reads only its own video frame's 1000 samples
+    changed = audio.clone()
+    changed[:, 5000:6000] += 0.1
+    assert torch.nonzero((ae.encode(changed) - z).abs().sum(dim=(0, 1))).flatten().tolist() == [5]
+    with pytest.raises(ValueError, match="whole number of video frames"):
+        ae.encode(audio[:, :1500])
+    with pytest.raises(ValueError, match=r"\(B, samples\)"):
+        ae.encode(audio[0])
+    with pytest.raises(ValueError, match="audio latents"):
+        ae.decode(torch.zeros(2, 16, 16))
+
+
+def test_shipped_audio_autoencoder_keeps_pitch_and_clicks_of_held_out_sound():
+    ae = sound_video.load_audio()
+    metrics = sound_video.audio_metrics(ae, n=32)
+    assert metrics["snr_db"] > 20 and metrics["pitch_kept"] == 1.0 and metrics["clicks_kept"] == 1.0, metrics
+    z = ae.to_latent(sound_video.sounds(64, seed=5))
+    assert 0.7 < float(z.std()) < 1.4                 # scaled to about unit variance for the diffusion model
+
+
+# ---------------------------------------------------------------- the joint transformer
+
+def test_join_and_split_are_inverse_and_a_fresh_model_outputs_zero():
+    net = SoundVideoDiT.from_preset("cpu-tiny")
+    video, audio = torch.randn(3, 8, 4, 8, 8), torch.randn(3, 4, 16)
+    x = net.join(video, audio)
+    assert x.shape == (3, 8 * 4 * 8 * 8 + 4 * 16)
+    v, a = net.split(x)
+    assert torch.equal(v, video) and torch.equal(a, audio)
+    assert torch.equal(net(x, torch.rand(3), **text_inputs(3)), torch.zeros_like(x))
+    with pytest.raises(ValueError, match="joint latents"):
+        net(video, torch.rand(3), **text_inputs(3))
+    with pytest.raises(ValueError, match="audio must be latents"):
+        net.join(video, torch.randn(3, 4, 8))
+    with pytest.raises(ValueError, match="context must be text tokens"):
+        net(x, torch.rand(3), context=torch.randn(3, 5, 32))
+
+
+def test_positions_put_both_streams_on_one_time_axis_in_seconds():
+    net = SoundVideoDiT.from_preset("cpu-tiny")
+    third = net.config.blocks.width // 3
+    pos = net.positions()
+    n_video = 4 * 4 * 4
+    assert pos.shape == (n_video + 16, net.config.blocks.width)
+    # audio frame j covers [j/8, (j+1)/8) s; video latent frame k covers four frames, [k/2, (k+1)/2) s
+    audio_seconds = (torch.arange(16) + 0.5) / 8
+    video_seconds = (torch.arange(4).repeat_interleave(16) + 0.5) / 2
+    assert torch.allclose(pos[n_video:, :third], time_features(audio_seconds, third))
+    assert torch.allclose(pos[:n_video, :third], time_features(video_seconds, third))
+    # the same instant gets the same time feature, whichever stream it comes from
+    assert torch.allclose(time_features(torch.tensor([0.75]), third), time_features(torch.tensor([6 / 8]), third))
+    assert POSITIONS_PER_SECOND * 0.0625 == 1.0        # the finest step between token centres is one unit
+
+
+def test_each_stream_sees_the_other():
+    net = perturbed(SoundVideoDiT.from_preset("cpu-tiny"))
+    x = torch.randn(1, sum(net.config.sizes), requires_grad=True)
+    out = net(x, torch.tensor([0.5]), **text_inputs(1))
+    n_video = net.config.sizes[0]
+    grad, = torch.autograd.grad(out[0, n_video:].sum(), x)          # the audio output ...
+    assert grad[0, :n_video].abs().sum() > 0                        # ... depends on the video input
+    audio_only = SoundVideoDiT.from_preset("cpu-tiny-audio-only")
+    assert audio_only.config.sizes == (0, 64) and audio_only.split(torch.zeros(2, 64))[0] is None
+
+
+def test_loss_weighs_the_two_streams_alike():
+    torch.manual_seed(0)
+    net = SoundVideoDiT.from_preset("cpu-tiny")
+    text = type("Text", (), {"null": lambda self, n: {k: v[:n] for k, v in text_inputs(1).items()}})()
+    config = sound_video.SoundVideoConfig(caption_dropout=0.0)
+    loss = sound_video.loss_function(config, text, net)
+    x0 = net.join(torch.zeros(4, 8, 4, 8, 8), torch.zeros(4, 4, 16))
+    # a fresh model predicts 0, so each stream's mean squared error is E[ε²] = 1, and the loss is their sum
+    value = loss(net, {"x": x0, **text_inputs(4)}, torch.Generator().manual_seed(0))
+    assert 1.7 < float(value.detach()) < 2.3
+
+
+def test_every_stage_trains_and_ships_in_fast_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_FAST", "1")
+    paths = [sound_video.run_stage(stage, tmp_path / "out", str(tmp_path / "runs"), steps=None, command="python -m toolkit.sound_video train")
+             for stage in sound_video.STAGES]
+    assert [p.rsplit("/", 1)[1] for p in paths] == [f"{sound_video.NAMES[s]}.json" for s in sound_video.STAGES]
+    joint = sound_video.load_dit("joint", tmp_path / "out")
+    assert joint.config.video is not None and sound_video.load_dit("audio_only", tmp_path / "out").config.video is None
+
+
+def test_stage_config_and_pipeline_refuse_what_they_cannot_do():
+    with pytest.raises(ValueError, match="'joint' or 'audio_only'"):
+        sound_video.pipeline("video")
+    assert sound_video.stage_config("joint", steps=7).steps == 7
+
+
+# ---------------------------------------------------------------- the synchrony judge
+
+def test_judge_finds_real_clips_in_sync_and_a_shifted_soundtrack_two_frames_late():
+    prompts, truths = prompt_set("wording")
+    videos, audio = sync.real(truths[:48])
+    result = sync.synchrony(videos, audio)
+    assert result["bounces"] >= 8 and result["precision"] == result["recall"] == 1.0 and result["offset_frames"] == 0
+    late = sync.synchrony(videos, torch.roll(audio, 2 * sound.SAMPLES_PER_FRAME, dims=1))
+    assert late["precision"] == late["recall"] == 0.0 and late["offset_frames"] == 2
+    one_late = sync.synchrony(videos, torch.roll(audio, sound.SAMPLES_PER_FRAME, dims=1))
+    assert one_late["precision"] == 1.0 and one_late["offset_frames"] == 1      # within tolerance, but measured
+    assert sync.pitch_adherence(audio, truths[:48]) == 1.0
+    wrong = [{**t, "shape": "cross" if t["shape"] != "cross" else "circle"} for t in truths[:48]]
+    assert sync.pitch_adherence(audio, wrong) == 0.0
+
+
+def test_match_uses_each_event_once_and_errors_are_clear():
+    assert sync.match([5], [5, 6]) == 1 and sync.match([5, 9], [6]) == 1 and sync.match([5], [7]) == 0
+    assert sync.match([], [3]) == 0
+    videos = torch.zeros(2, 3, 16, 32, 32)
+    with pytest.raises(ValueError, match="one waveform per clip"):
+        sync.synchrony(videos, torch.zeros(3, 16000))
+    with pytest.raises(ValueError, match="clips"):
+        sync.synchrony(torch.zeros(2, 16, 32, 32), torch.zeros(2, 16000))
+    with pytest.raises(ValueError, match="truths"):
+        sync.pitch_adherence(torch.zeros(2, 16000), [{"shape": "circle"}])

@@ -1,0 +1,358 @@
+"""Notebook 09: sound and picture generated together, from one joint latent.
+
+    python -m toolkit.sound_video train --out assets/checkpoints          # all three stages, in order
+    python -m toolkit.sound_video generate "a big red circle moving left then right" --seed 0 --out outputs/
+    python -m toolkit.sound_video train --stage joint --out assets/checkpoints
+    python -m toolkit.eval.sync --out assets/metrics/sound_video.json     # synchrony and pitch, against the baseline
+
+    pipe = pipeline()
+    out = pipe("a big red circle moving left then right", seed=0)
+    out.videos, out.audio            # (1, 3, 16, 32, 32) in [-1, 1] and (1, 16000) at 8 kHz: 2 s of both
+
+Three stages, each shipped with a manifest:
+    audio       shapes_audio_ae: the audio autoencoder (toolkit.models.audio_autoencoder), trained to reconstruct
+                the shapes world's soundtracks (toolkit.data.sound): 16000 samples -> 16 latent frames x 16
+    joint       shapes_sound_video_dit: the joint transformer (toolkit.models.sound_video_dit) on the joint latent
+                of training clips: the shipped video VAE's latent and the audio latent of the same clip side by
+                side, learning flow matching exactly as notebook 08's VideoDiT, prompts read by the same frozen
+                text tower (shapes_clip_video), with 10% caption dropout for classifier-free guidance
+    audio_only  shapes_sound_dit: the baseline, the same transformer with audio tokens only, on the same audio
+                latents and captions. Paired with notebook 08's shapes_video_dit it makes "two separate models":
+                each obeys the prompt, neither sees what the other generates
+The captions never mention sound: the prompt's shape sets the hum's pitch, and the bounce sets when it clicks.
+"""
+import argparse
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from . import autoencoder, checkpoints, text_to_video
+from .data import ShapesWorld, WorldConfig, caption
+from .data.sound import SAMPLES_PER_FRAME, soundtrack
+from .diffusion import FlowSchedule
+from .diffusion.utils import randn_like
+from .models.audio_autoencoder import AudioAutoencoder, AudioAutoencoderConfig
+from .models.sound_video_dit import SoundVideoDiT
+from .pipelines.text_to_video import TextToVideoPipeline
+from .runtime import pick
+from .text import TextConditioner
+from .train import TrainConfig, ship, train
+
+STAGES = ("audio", "joint", "audio_only")
+NAMES = {"audio": "shapes_audio_ae", "joint": "shapes_sound_video_dit", "audio_only": "shapes_sound_dit"}
+FRAMES, IMAGE_SIZE = 16, 32
+
+
+# ---------------------------------------------------------------- the audio autoencoder
+
+@dataclass(frozen=True)
+class AudioTrainConfig:
+    model: str = "cpu"                # an AudioAutoencoder preset
+    steps: int = 3000
+    batch_size: int = 32              # clips a step: 32 x 16 waveform patches
+    lr: float = 1e-3
+    seed: int = 0
+
+
+def sounds(n: int, seed: int, split: str = "train") -> torch.Tensor:
+    """(n, 16000) soundtracks of n clips of the shapes world."""
+    return soundtrack(ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE)).sample(n, seed, split))
+
+
+def train_audio(config: AudioTrainConfig, out_dir=None, progress=True, command=None):
+    """Train (or resume) the audio autoencoder on fresh soundtracks every step: toolkit.train's TrainResult."""
+    torch.manual_seed(config.seed)
+    model = AudioAutoencoder.from_preset(config.model)
+    train_config = TrainConfig.from_preset("cpu", steps=config.steps, batch_size=config.batch_size, lr=config.lr,
+                                           seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
+    data = lambda k: sounds(config.batch_size, seed=config.seed * 1_000_003 + k)          # noqa: E731
+    loss = lambda model, audio, generator: F.mse_loss(model(audio), audio)              # noqa: E731
+    return train(model, loss, data, train_config, out_dir=out_dir, command=command, progress=progress)
+
+
+@torch.no_grad()
+def audio_metrics(model: AudioAutoencoder, n: int, seed: int = 999) -> dict:
+    """How well held-out soundtracks survive the autoencoder: SNR in dB, and whether the clicks and the
+    pitch that the judge (toolkit.eval.sync) reads are still there."""
+    from .data.sound import click_frames, hum_pitch
+    audio = sounds(n, seed, split="heldout")
+    out = model(audio).clamp(-1, 1)
+    snr = 10 * torch.log10(audio.pow(2).mean() / (out - audio).pow(2).mean())
+    return {"snr_db": float(snr), "pitch_kept": float((hum_pitch(out) == hum_pitch(audio)).float().mean()),
+            "clicks_kept": sum(click_frames(a) == click_frames(b) for a, b in zip(out, audio)) / n}
+
+
+# ---------------------------------------------------------------- the joint latent of training clips
+
+@dataclass(frozen=True)
+class SoundVideoConfig:
+    model: str = "cpu"                # a SoundVideoDiT preset: "cpu" (joint) or "cpu-audio-only" (the baseline)
+    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    steps: int = 20_000               # 0.08 s a step on 2 cores for the joint model: under half an hour
+    batch_size: int = 32
+    lr: float = 1e-3                  # notebook 08's
+    clips: int = 8192                 # training clips (notebook 08's latent cache, and their soundtracks)
+    caption_dropout: float = 0.1
+    text: str = "shapes_clip_video"
+    seed: int = 0
+
+    def video_config(self) -> text_to_video.TextToVideoConfig:
+        """Notebook 08's recipe for the same clips: its latent cache is shared."""
+        return text_to_video.TextToVideoConfig(clips=self.clips, seed=self.seed, frames=FRAMES, image_size=IMAGE_SIZE)
+
+
+def make_model(config: SoundVideoConfig) -> SoundVideoDiT:
+    torch.manual_seed(config.seed)
+    return SoundVideoDiT.from_preset(config.model)
+
+
+@torch.no_grad()
+def encode_sounds(config: SoundVideoConfig, audio_ae: AudioAutoencoder, progress=True) -> dict:
+    """{"audio": (clips, channels, frames) latents (unscaled)} and the attributes (clips,) shape, colour, size,
+    motion of the training clips of notebook 08's latent cache, in its order: the same world, seeds and chunks,
+    so clip i's sound is the sound of its cached video."""
+    world = ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE))
+    parts = []
+    for k in tqdm(range(0, config.clips, text_to_video.ENCODE_CHUNK), desc="encode sounds", disable=not progress):
+        batch = world.sample(min(text_to_video.ENCODE_CHUNK, config.clips - k), seed=config.seed * 1_000_003 + k,
+                             split="train")
+        parts.append({"audio": audio_ae.encode(soundtrack(batch)), "shape": batch.shape[:, 0],
+                      "colour": batch.colour[:, 0], "size": batch.size[:, 0], "motion": batch.motion[:, 0]})
+    return {key: torch.cat([p[key] for p in parts]) for key in parts[0]}
+
+
+def batches(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDiT, vae=None, audio_ae=None,
+            progress=True):
+    """batches(k): batch_size joint latents of training clips, (B, L): a video latent sampled from the VAE's
+    posterior (scaled) beside the clip's audio latent (scaled), and fresh captions of the clips, text-encoded.
+    The audio-only baseline gets the audio latents alone, with the same captions."""
+    audio_ae = audio_ae or load_audio()
+    clips = encode_sounds(config, audio_ae, progress)
+    audio = clips["audio"] * audio_ae.scaling_factor
+    if model.config.video is not None:
+        vae = vae or autoencoder.load("video")
+        video, scale = text_to_video.encode_clips(config.video_config(), vae, progress), float(vae.scaling_factor)
+        if not torch.equal(video["motion"], clips["motion"]) or not torch.equal(video["shape"], clips["shape"]):
+            raise RuntimeError("the latent cache's clips are not the clips whose sound was rendered: delete "
+                               f"{text_to_video.CACHE} and run again")
+    world = ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE))
+
+    def batch(k):
+        g = torch.Generator().manual_seed(config.seed * 1_000_003 + k)
+        i = torch.randint(config.clips, (config.batch_size,), generator=g)
+        z = None
+        if model.config.video is not None:
+            mean, std = video["mean"][i], video["std"][i]
+            z = scale * (mean + std * torch.randn(mean.shape, generator=g))
+        objects = [world.names(*(clips[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
+        captions = [caption(o, g, wording="train") for o in objects]
+        return {"x": model.join(z, audio[i]), **text(captions)}
+    return batch
+
+
+def loss_function(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDiT):
+    """Flow matching on the joint latent (notebook 08's loss), with the squared errors of the two streams
+    averaged separately and added: the audio's 256 numbers weigh as much as the video's 2048."""
+    null, schedule = text.null(1), FlowSchedule()
+    n_video = model.config.sizes[0]
+
+    def loss(model, batch, generator):
+        x0 = batch.pop("x")
+        drop = torch.rand(len(x0), generator=generator, device=x0.device) < config.caption_dropout    # (B,)
+        cond = {k: torch.where(drop.view(-1, *[1] * (v.ndim - 1)), null[k].to(v.device), v) for k, v in batch.items()}
+        t = schedule.sample_t(len(x0), generator).to(x0)                   # (B,) flow time
+        noise = randn_like(x0, generator)
+        x_t = (1 - t[:, None]) * x0 + t[:, None] * noise
+        error = (model(x_t, t, **cond) - (noise - x0)).pow(2)             # the velocity's, (B, L)
+        return sum(part.mean() for part in (error[:, :n_video], error[:, n_video:]) if part.numel())
+    return loss
+
+
+def train_model(config: SoundVideoConfig, out_dir=None, progress=True, command=None, audio_folder=checkpoints.ASSETS):
+    """Train (or resume) the joint model or the audio-only baseline: toolkit.train's TrainResult. The audio
+    autoencoder comes from audio_folder; the text tower and the video VAE are the shipped ones."""
+    text = TextConditioner.from_pretrained(source=config.text)
+    model = make_model(config)
+    train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
+                                           lr=config.lr, seed=config.seed,
+                                           checkpoint_every=max(1, min(250, config.steps)))
+    data = batches(config, text, model, autoencoder.load("video"), load_audio(audio_folder), progress)
+    return train(model, loss_function(config, text, model), data, train_config, out_dir=out_dir, command=command,
+                 progress=progress)
+
+
+def stage_config(stage: str, **overrides):
+    """A stage's recipe: its defaults (20 steps on 64 clips in fast mode), with the overrides that are not None."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if stage == "audio":
+        return replace(AudioTrainConfig(), **({"steps": pick(AudioTrainConfig.steps, 20)} | overrides))
+    model = {"joint": "cpu", "audio_only": "cpu-audio-only"}[stage]
+    fast = {"steps": pick(SoundVideoConfig.steps, 20), "clips": pick(SoundVideoConfig.clips, 64)}
+    return replace(SoundVideoConfig(model=model), **(fast | overrides))
+
+
+# ---------------------------------------------------------------- loading what was shipped
+
+def load_audio(folder=checkpoints.ASSETS) -> AudioAutoencoder:
+    """The shipped audio autoencoder, verified against its manifest."""
+    config = AudioTrainConfig(**checkpoints.read_manifest(folder, NAMES["audio"])["config"])
+    tensors, _ = checkpoints.load(folder, NAMES["audio"], expected_config=asdict(config))
+    model = AudioAutoencoder.from_preset(config.model)
+    model.load_state_dict(tensors)
+    return model.eval().requires_grad_(False)
+
+
+def load_dit(stage: str = "joint", folder=checkpoints.ASSETS) -> SoundVideoDiT:
+    """The shipped joint model (stage "joint") or the audio-only baseline ("audio_only")."""
+    config = SoundVideoConfig(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
+    tensors, _ = checkpoints.load(folder, NAMES[stage], expected_config=asdict(config))
+    model = make_model(config)
+    model.load_state_dict(tensors)
+    return model.eval().requires_grad_(False)
+
+
+# ---------------------------------------------------------------- generation
+
+@dataclass
+class SoundVideoOutput:
+    videos: torch.Tensor | None          # (B, 3, T, H, W) in [-1, 1] (None from the audio-only model)
+    audio: torch.Tensor                  # (B, T · 1000) waveforms in [-1, 1] at 8 kHz
+    prompts: list
+    unknown: list
+    trajectory: object = None            # joint latents x (steps+1, B, L) and x̂₀; decode with pipe.decode
+
+
+class SoundVideoPipeline(TextToVideoPipeline):
+    """Text to sound and video: notebook 08's pipeline on the joint latent, decoded by both decoders.
+
+        pipe = pipeline()                              # the joint model
+        pipe = pipeline("audio_only")                  # the baseline: sound only
+        out = pipe(["a small blue square moving up then down"], seed=0, steps=20)
+    """
+
+    def __init__(self, transformer: SoundVideoDiT, vae, audio_ae: AudioAutoencoder, text: TextConditioner):
+        super().__init__(transformer, vae, text, FRAMES, IMAGE_SIZE)
+        self.audio_ae = audio_ae
+
+    def sample_shape(self, batch: int) -> tuple:
+        return batch, sum(self.unet.config.sizes)
+
+    @torch.no_grad()
+    def decode(self, x: torch.Tensor) -> tuple:
+        """Joint latents (B, L) -> (videos (B, 3, T, H, W) or None, waveforms (B, samples))."""
+        video, audio = self.unet.split(x)
+        return (None if video is None else self.vae.from_latent(video).clamp(-1, 1)), self.audio_ae.from_latent(audio)
+
+    @torch.no_grad()
+    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 4.0, sampler="flow_heun",
+                 num_videos: int = 1, strict: bool = False, return_trajectory: bool = False,
+                 progress: bool = False) -> SoundVideoOutput:
+        """prompt: a string or a list; each prompt gives num_videos clips with sound from noise drawn with `seed`."""
+        prompts = self._prompts(prompt, num_videos, 64, "videos")
+        (videos, audio), tokens, trajectory = self._generate(prompts, self.sample_shape(len(prompts)), seed, steps,
+                                                             guidance_scale, sampler, "cfg", strict,
+                                                             return_trajectory, progress)
+        return SoundVideoOutput(videos, audio, prompts, tokens.unknown, trajectory)
+
+
+def pipeline(stage: str = "joint", folder=checkpoints.ASSETS) -> SoundVideoPipeline:
+    """The shipped joint model (or the audio-only baseline), the video VAE, the audio autoencoder, the text tower."""
+    if stage not in ("joint", "audio_only"):
+        raise ValueError(f"stage must be 'joint' or 'audio_only', got {stage!r}")
+    dit = load_dit(stage, folder)
+    config = SoundVideoConfig(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
+    return SoundVideoPipeline(dit, autoencoder.load("video", folder), load_audio(folder),
+                              TextConditioner.from_pretrained(folder, config.text))
+
+
+def separate(prompts, seed: int = 0, steps: int = 20, guidance_scale: float = 4.0, folder=checkpoints.ASSETS,
+             pipes: tuple | None = None) -> SoundVideoOutput:
+    """The baseline: the video from notebook 08's shapes_video_dit and the sound from shapes_sound_dit, each
+    generated from the prompt alone. pipes: (video pipeline, audio pipeline), to load them once."""
+    video_pipe, audio_pipe = pipes or (TextToVideoPipeline.from_pretrained(folder), pipeline("audio_only", folder))
+    videos = video_pipe(prompts, seed=seed, steps=steps, guidance_scale=guidance_scale).videos
+    sound = audio_pipe(prompts, seed=seed, steps=steps, guidance_scale=guidance_scale)
+    return replace(sound, videos=videos)
+
+
+def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = 4.0,
+             pipe: SoundVideoPipeline | None = None) -> dict:
+    """One clip with its sound: writes <prompt>-seed<N>.mp4 (H.264 picture, AAC sound) and <prompt>-seed<N>-sound.png
+    (frames over waveform and spectrogram, the bounces seen and the clicks heard marked) into `out`; returns
+    {"mp4", "figure", "bounces", "clicks", "pitch_hz"}. Each file appears whole or not at all."""
+    from pathlib import Path
+
+    from .data.sound import hum_pitch
+    from .eval.sync import events
+    from .generate import check_folder, file_stem, save_figure
+    from .viz.animation import save_with_sound
+    from .viz.sound import sound_figure
+    out = check_folder(Path(out))
+    result = (pipe or pipeline())(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale)
+    video, audio = result.videos[0], result.audio[0]
+    (bounces,), (clicks,) = events(video[None], audio[None])
+    stem = file_stem(prompt, seed)
+    mp4 = save_with_sound(video, audio, out / f"{stem}.mp4")
+    try:
+        fig = sound_figure(video, audio, title=f"{prompt!r}, seed {seed}", marks={"bounce": bounces, "click": clicks})
+        figure = save_figure(fig, out / f"{stem}-sound.png")
+    except BaseException:
+        mp4.unlink(missing_ok=True)                     # all or nothing
+        raise
+    return {"mp4": mp4, "figure": figure, "bounces": bounces, "clicks": clicks, "pitch_hz": float(hum_pitch(audio))}
+
+
+# ---------------------------------------------------------------- the command line
+
+def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> str:
+    start, config = time.perf_counter(), stage_config(stage, steps=steps)
+    if stage == "audio":
+        model = train_audio(config, out_dir=f"{runs}/{NAMES[stage]}", command=command).ema_model.eval()
+        with torch.no_grad():
+            z = model.encode(sounds(pick(1024, 16), seed=123))
+        model.scaling_factor.fill_(float(1 / z.std()))
+        metrics = {"scaling_factor": float(model.scaling_factor), **audio_metrics(model, pick(512, 16)),
+                   "train_seconds_this_session": round(time.perf_counter() - start)}
+        extra = {"sample_rate": 8000, "samples_per_latent_frame": SAMPLES_PER_FRAME}
+        path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, extra,
+                                half=True)
+    else:
+        result = train_model(config, out_dir=f"{runs}/{NAMES[stage]}", command=command, audio_folder=out)
+        path = ship(result, out, NAMES[stage], config, command, time.perf_counter() - start)
+    return str(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolkit.sound_video", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["train", "generate"])
+    parser.add_argument("prompt", nargs="?", help="generate: what to show (and so, what to hear)")
+    parser.add_argument("--seed", type=int, default=0, help="generate: the noise's seed")
+    parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
+                        help="which to train (later stages load the audio autoencoder from --out)")
+    parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
+    parser.add_argument("--out", default=None, help="train: where the shipped weights go (default assets/checkpoints); "
+                                                     "generate: where the files go (default outputs/)")
+    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        if not args.prompt or not args.prompt.strip():
+            parser.error('generate needs a prompt, e.g. "a big red circle moving left then right"')
+        result = generate(args.prompt, args.seed, args.out or "outputs")
+        print(f"wrote {result['mp4']} and {result['figure']}\n"
+              f"bounces seen at frames {result['bounces']}, clicks heard at frames {result['clicks']}, "
+              f"hum at {result['pitch_hz']:.0f} Hz")
+        return 0
+    args.out = args.out or str(checkpoints.ASSETS)
+    command = "python -m toolkit.sound_video " + " ".join(sys.argv[1:] if argv is None else argv)
+    for stage in STAGES:
+        if stage in args.stage:
+            print(f"wrote {run_stage(stage, args.out, args.runs, args.steps, command.strip())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
