@@ -151,3 +151,68 @@ def test_match_uses_each_event_once_and_errors_are_clear():
         sync.synchrony(torch.zeros(2, 16, 32, 32), torch.zeros(2, 16000))
     with pytest.raises(ValueError, match="truths"):
         sync.pitch_adherence(torch.zeros(2, 16000), [{"shape": "circle"}])
+
+
+# ---------------------------------------------------------------- the shipped models
+
+def test_every_stage_is_shipped_with_its_command():
+    from toolkit import checkpoints
+    for stage, name in sound_video.NAMES.items():
+        manifest = checkpoints.read_manifest(checkpoints.ASSETS, name)
+        assert manifest["command"].startswith("python -m toolkit.sound_video train"), manifest["command"]
+
+
+def test_shipped_joint_model_clicks_on_the_bounces_it_draws_and_hums_the_prompts_shape():
+    prompts, truths = prompt_set("wording")
+    bouncy = [(p, t) for p, t in zip(prompts, truths) if " then " in t["motion"]][:12]
+    out = sound_video.pipeline()([p for p, _ in bouncy], seed=0, steps=12)
+    result = sync.synchrony(out.videos, out.audio)
+    assert result["bounces"] >= 8 and result["precision"] >= 0.75 and result["recall"] >= 0.75, result
+    assert sync.pitch_adherence(out.audio, [t for _, t in bouncy]) >= 0.75
+
+
+def test_generate_writes_an_mp4_with_sound_and_the_figure_and_the_same_seed_gives_the_same_clip(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+    pipe = sound_video.pipeline()
+    prompt = "a big red circle moving left then right"
+    result = sound_video.generate(prompt, seed=1, out=tmp_path, steps=4, pipe=pipe)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([result["mp4"].name, result["figure"].name])
+    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(result["mp4"])], capture_output=True, text=True).stderr
+    assert "Video: h264" in info and "Audio: aac" in info
+    first, second = pipe(prompt, seed=1, steps=4), pipe(prompt, seed=1, steps=4)
+    assert torch.equal(first.audio, second.audio) and torch.equal(first.videos, second.videos)
+    with pytest.raises(ValueError, match="at most 64"):
+        pipe([prompt] * 65)
+
+
+def test_sound_for_real_clips_clicks_on_their_bounces_and_refuses_what_it_cannot_do():
+    pipe = sound_video.pipeline()
+    prompts, truths = prompt_set("wording")
+    bouncy = [(p, t) for p, t in zip(prompts, truths) if " then " in t["motion"]][:12]
+    videos, _ = sync.real([t for _, t in bouncy])
+    audio = pipe.sound_for(videos, [p for p, _ in bouncy], seed=0, steps=12)
+    result = sync.synchrony(videos, audio)
+    assert result["precision"] >= 0.75 and result["recall"] >= 0.75, result
+    with pytest.raises(ValueError, match="one per clip"):
+        pipe.sound_for(videos[:2], ["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"clips \(B, 3, 16"):
+        pipe.sound_for(videos[:, :, :8], "a red circle")
+    with pytest.raises(ValueError, match="needs the joint model"):
+        sound_video.pipeline("audio_only").sound_for(videos, "a red circle")
+
+
+def test_sound_figure_aligns_frames_and_sound_and_refuses_a_mismatch():
+    import matplotlib.pyplot as plt
+
+    from toolkit.viz.sound import sound_figure
+    batch = ShapesWorld().sample(1, seed=3, motion="up then down")
+    audio = sound.soundtrack(batch)[0]
+    fig = sound_figure(batch.video[0], audio, marks={"click": sound.click_frames(audio)})
+    assert [ax.get_xlim() for ax in fig.axes] == [(0.0, 2.0)] * 3          # frames, waveform, spectrogram: 2 s
+    plt.close(fig)
+    with pytest.raises(ValueError, match="16000 samples"):
+        sound_figure(batch.video[0], audio[:8000])
+    with pytest.raises(ValueError, match="one clip"):
+        sound_figure(batch.video, audio)

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from . import autoencoder, checkpoints, text_to_video
 from .data import ShapesWorld, WorldConfig, caption
 from .data.sound import SAMPLES_PER_FRAME, soundtrack
-from .diffusion import FlowSchedule
+from .diffusion import FlowSchedule, flow_times
 from .diffusion.utils import randn_like
 from .models.audio_autoencoder import AudioAutoencoder, AudioAutoencoderConfig
 from .models.sound_video_dit import SoundVideoDiT
@@ -58,9 +58,14 @@ class AudioTrainConfig:
     seed: int = 0
 
 
+def world() -> ShapesWorld:
+    """Notebook 08's world: 16 frames of 32 x 32, one object."""
+    return ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE))
+
+
 def sounds(n: int, seed: int, split: str = "train") -> torch.Tensor:
     """(n, 16000) soundtracks of n clips of the shapes world."""
-    return soundtrack(ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE)).sample(n, seed, split))
+    return soundtrack(world().sample(n, seed, split))
 
 
 def train_audio(config: AudioTrainConfig, out_dir=None, progress=True, command=None):
@@ -92,11 +97,12 @@ def audio_metrics(model: AudioAutoencoder, n: int, seed: int = 999) -> dict:
 class SoundVideoConfig:
     model: str = "cpu"                # a SoundVideoDiT preset: "cpu" (joint) or "cpu-audio-only" (the baseline)
     train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
-    steps: int = 20_000               # 0.08 s a step on 2 cores for the joint model: under half an hour
+    steps: int = 30_000               # 0.08 s a step on 2 cores for the joint model: about 40 minutes
     batch_size: int = 32
     lr: float = 1e-3                  # notebook 08's
     clips: int = 8192                 # training clips (notebook 08's latent cache, and their soundtracks)
     caption_dropout: float = 0.1
+    independent_noise: float = 0.5    # the fraction of clips whose audio is noised to a level of its own
     text: str = "shapes_clip_video"
     seed: int = 0
 
@@ -115,10 +121,9 @@ def encode_sounds(config: SoundVideoConfig, audio_ae: AudioAutoencoder, progress
     """{"audio": (clips, channels, frames) latents (unscaled)} and the attributes (clips,) shape, colour, size,
     motion of the training clips of notebook 08's latent cache, in its order: the same world, seeds and chunks,
     so clip i's sound is the sound of its cached video."""
-    world = ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE))
     parts = []
     for k in tqdm(range(0, config.clips, text_to_video.ENCODE_CHUNK), desc="encode sounds", disable=not progress):
-        batch = world.sample(min(text_to_video.ENCODE_CHUNK, config.clips - k), seed=config.seed * 1_000_003 + k,
+        batch = world().sample(min(text_to_video.ENCODE_CHUNK, config.clips - k), seed=config.seed * 1_000_003 + k,
                              split="train")
         parts.append({"audio": audio_ae.encode(soundtrack(batch)), "shape": batch.shape[:, 0],
                       "colour": batch.colour[:, 0], "size": batch.size[:, 0], "motion": batch.motion[:, 0]})
@@ -139,7 +144,7 @@ def batches(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDi
         if not torch.equal(video["motion"], clips["motion"]) or not torch.equal(video["shape"], clips["shape"]):
             raise RuntimeError("the latent cache's clips are not the clips whose sound was rendered: delete "
                                f"{text_to_video.CACHE} and run again")
-    world = ShapesWorld(WorldConfig(frames=FRAMES, height=IMAGE_SIZE, width=IMAGE_SIZE))
+    names = world().names
 
     def batch(k):
         g = torch.Generator().manual_seed(config.seed * 1_000_003 + k)
@@ -148,26 +153,37 @@ def batches(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDi
         if model.config.video is not None:
             mean, std = video["mean"][i], video["std"][i]
             z = scale * (mean + std * torch.randn(mean.shape, generator=g))
-        objects = [world.names(*(clips[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
+        objects = [names(*(clips[a][j:j + 1] for a in ("shape", "colour", "size", "motion"))) for j in i.tolist()]
         captions = [caption(o, g, wording="train") for o in objects]
         return {"x": model.join(z, audio[i]), **text(captions)}
     return batch
 
 
 def loss_function(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDiT):
-    """Flow matching on the joint latent (notebook 08's loss), with the squared errors of the two streams
-    averaged separately and added: the audio's 256 numbers weigh as much as the video's 2048."""
+    """Flow matching on the joint latent (notebook 08's loss), with two changes:
+      * for a fraction `independent_noise` of the clips, the audio gets a noise level of its own (UniDiffuser's
+        trick, Bao et al. 2023): when the sound is drowned in noise and the picture is not, the only way to
+        predict the sound is to look at the picture, which is exactly what synchrony needs;
+      * the squared errors of the two streams are averaged separately and added: the audio's 256 numbers weigh
+        as much as the video's 2048."""
     null, schedule = text.null(1), FlowSchedule()
     n_video = model.config.sizes[0]
 
     def loss(model, batch, generator):
         x0 = batch.pop("x")
-        drop = torch.rand(len(x0), generator=generator, device=x0.device) < config.caption_dropout    # (B,)
+        B = len(x0)
+        drop = torch.rand(B, generator=generator, device=x0.device) < config.caption_dropout              # (B,)
         cond = {k: torch.where(drop.view(-1, *[1] * (v.ndim - 1)), null[k].to(v.device), v) for k, v in batch.items()}
-        t = schedule.sample_t(len(x0), generator).to(x0)                   # (B,) flow time
+        t = schedule.sample_t(B, generator).to(x0)[:, None]                   # (B, 1) flow time
+        t_of = t.expand_as(x0)                                                # (B, L): each number's noise level
+        if n_video:
+            own = schedule.sample_t(B, generator).to(x0)
+            apart = torch.rand(B, generator=generator).to(x0.device) < config.independent_noise
+            t = torch.cat([t, torch.where(apart, own, t[:, 0])[:, None]], dim=1)              # (B, 2) video, audio
+            t_of = torch.cat([t[:, :1].expand(-1, n_video), t[:, 1:].expand(-1, x0.shape[1] - n_video)], dim=1)
         noise = randn_like(x0, generator)
-        x_t = (1 - t[:, None]) * x0 + t[:, None] * noise
-        error = (model(x_t, t, **cond) - (noise - x0)).pow(2)             # the velocity's, (B, L)
+        x_t = (1 - t_of) * x0 + t_of * noise
+        error = (model(x_t, t if n_video else t[:, 0], **cond) - (noise - x0)).pow(2)     # the velocity's, (B, L)
         return sum(part.mean() for part in (error[:, :n_video], error[:, n_video:]) if part.numel())
     return loss
 
@@ -257,6 +273,36 @@ class SoundVideoPipeline(TextToVideoPipeline):
                                                              guidance_scale, sampler, "cfg", strict,
                                                              return_trajectory, progress)
         return SoundVideoOutput(videos, audio, prompts, tokens.unknown, trajectory)
+
+
+    @torch.no_grad()
+    def sound_for(self, videos: torch.Tensor, prompt, seed: int = 0, steps: int = 20,
+                  guidance_scale: float = 4.0) -> torch.Tensor:
+        """Sound for clips that already exist (video-to-audio, the job of Movie Gen's second stage), from the
+        joint model: the picture's latent stays clean, told noise level 0, while the sound is sampled from noise
+        with flow Euler and classifier-free guidance. videos (B, 3, T, H, W) in [-1, 1]; one prompt or one per
+        clip. Returns (B, samples) waveforms."""
+        if self.unet.config.video is None:
+            raise ValueError("sound_for needs the joint model, which sees the picture; pipeline('joint')")
+        if not isinstance(videos, torch.Tensor) or videos.ndim != 5 or videos.shape[1:3] != (3, self.frames):
+            got = tuple(videos.shape) if isinstance(videos, torch.Tensor) else type(videos).__name__
+            raise ValueError(f"videos must be clips (B, 3, {self.frames}, H, W) in [-1, 1], got {got}")
+        B = len(videos)
+        prompts = [prompt] * B if isinstance(prompt, str) else self._prompts(prompt, 1, 64, "videos")
+        if len(prompts) != B:
+            raise ValueError(f"{len(prompts)} prompts for {B} clips: pass one prompt, or one per clip")
+        self._check(steps, "flow_euler", "cfg")
+        g = torch.Generator().manual_seed(seed)
+        video = self.vae.to_latent(videos, g).flatten(1)                       # (B, N_video), clean
+        audio = torch.randn(B, self.unet.config.sizes[1], generator=g)          # (B, N_audio), noise
+        cond, null = self.text(prompts, warn=False), self.text.null(B)
+        times = flow_times(steps)
+        for t, t_next in zip(times[:-1].tolist(), times[1:].tolist()):
+            x, levels = torch.cat([video, audio], dim=1), torch.tensor([[0.0, t]]).expand(B, 2)
+            u_cond, u_null = self.unet(x, levels, **cond), self.unet(x, levels, **null)
+            u = u_null + guidance_scale * (u_cond - u_null)                    # classifier-free guidance
+            audio = audio + (t_next - t) * u[:, video.shape[1]:]                # Euler, on the sound alone
+        return self.audio_ae.from_latent(audio.view(B, *self.unet.config.audio))
 
 
 def pipeline(stage: str = "joint", folder=checkpoints.ASSETS) -> SoundVideoPipeline:

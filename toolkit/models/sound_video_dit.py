@@ -12,11 +12,15 @@ the network cuts it into tokens:
   * audio tokens: one per audio latent frame (16 for a clip), each frame's channels mapped to the width.
 Every token gets a position on one time axis in seconds: the middle of the stretch of the clip it covers
 (a video latent frame covers 4 frames, half a second; an audio latent frame one frame, 1/8 s). So the audio
-token of frame 6 (0.81 s) sits between the video tokens of latent frame 1 (0.75 s), and nothing else tells
-the network which sound goes with which picture. Video tokens also get their (h, w) position, and each
-stream a learned embedding that says which stream a token belongs to. All 80 tokens attend to all others:
-sound and picture are denoised together, each seeing the other (the single-stream design of MM-Diffusion's
-successors, e.g. Ovi, LTX-2 and Veo 3's reported joint latent; MM-Diffusion itself couples two U-Nets).
+token of frame 6 (at 0.81 s) falls within the half second of video latent frame 1 (at 0.75 s), and nothing
+else tells the network which sound goes with which picture. Video tokens also get their (h, w) position, and
+each stream a learned embedding that says which stream a token belongs to. All 80 tokens attend to all
+others: sound and picture are denoised together, each seeing the other. That is the single-stream design;
+open joint models such as Ovi and LTX-2 instead pair a video transformer with an audio one that cross-attend
+block by block, and MM-Diffusion (2023) coupled two U-Nets.
+
+Each stream may carry its own noise level, t of shape (B, 2): every token's adaLN reads its own stream's time
+(a per-token condition), so that training can noise the sound apart from the picture (toolkit.sound_video).
 
 With video=None the same class is an audio-only model: the baseline of notebook 09, which writes a soundtrack
 for a prompt without seeing any picture.
@@ -29,9 +33,8 @@ import torch.nn as nn
 from einops import rearrange
 
 from ..runtime import from_preset
-from .text_encoder import check_context_mask
 from .unet import timestep_embedding
-from .video_dit import DiTBlock, FinalLayer, PatchEmbed, VideoDiTConfig
+from .video_dit import DiTBlock, FinalLayer, PatchEmbed, VideoDiTConfig, check_text
 
 POSITIONS_PER_SECOND = 16          # the sin-cos time features count sixteenths of a second
 
@@ -74,8 +77,6 @@ PRESETS = {
     # shipped model in assets/'s 40 MB; 0.08 s a training step on 2 cores (the VideoDiT takes 0.3 s).
     "cpu": SoundVideoDiTConfig(blocks=SMALL),
     "cpu-audio-only": SoundVideoDiTConfig(video=None, blocks=VideoDiTConfig(width=48, depth=3, heads=4, mlp_ratio=2.0)),
-    # A GPU: notebook 08's "gpu" transformer on 64 x 64 clips (video latents 8 x 4 x 16 x 16) with their sound.
-    "gpu": SoundVideoDiTConfig(video=(8, 4, 16, 16), blocks=VideoDiTConfig(width=384, depth=12, heads=6)),
 }
 
 
@@ -172,36 +173,39 @@ class SoundVideoDiT(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, context: torch.Tensor, context_mask: torch.Tensor | None = None,
                 pooled: torch.Tensor | None = None) -> torch.Tensor:
-        """x (B, L) joint latents, t (B,) or a scalar flow time in [0, 1]; the text as in VideoDiT. -> (B, L)."""
+        """x (B, L) joint latents; t the flow time in [0, 1]: a scalar or (B,) for both streams, or (B, 2), the
+        video's and the audio's noise levels apart (training draws them apart; sampling keeps them equal);
+        the text as in VideoDiT. -> (B, L)."""
         video, audio = self.split(x)
-        t = self._check_inputs(x, t, context, context_mask, pooled)
-        cond = self.time_mlp(timestep_embedding(1000 * t, self.config.blocks.width))       # (B, D), as VideoDiT
-        cond = cond if pooled is None else cond + self.pooled_proj(pooled)
+        t = self._check_inputs(x, t, context, context_mask, pooled)                        # (B, streams)
+        B, S, D = *t.shape, self.config.blocks.width
+        cond = self.time_mlp(timestep_embedding(1000 * t.reshape(-1), D)).view(B, S, D)   # each stream's time
+        cond = cond if pooled is None else cond + self.pooled_proj(pooled)[:, None]       # ... and the prompt
         streams = [self.audio_in(rearrange(audio, "b c f -> b f c")) + self.stream[1]]     # (B, frames, D)
         if video is not None:
             streams.insert(0, self.patch(video) + self.stream[0])                          # (B, N_video, D)
         tokens = torch.cat(streams, dim=1) + self.positions(x.device).to(x.dtype)
+        # every token's condition is its own stream's (adaLN per token): (B, N_video + N_audio, D)
+        per_token = torch.cat([cond[:, s:s + 1].expand(-1, part.shape[1], -1) for s, part in enumerate(streams)], 1)
         for block in self.blocks:
-            tokens = block(tokens, cond, context, context_mask)
+            tokens = block(tokens, per_token, context, context_mask)
         n_audio = self.config.audio[1]
-        audio_out = rearrange(self.audio_final(tokens[:, -n_audio:], cond), "b f c -> b c f")
+        audio_out = rearrange(self.audio_final(tokens[:, -n_audio:], per_token[:, -n_audio:]), "b f c -> b c f")
         if video is None:
             return self.join(None, audio_out)
         (T, H, W), (pt, ph, pw) = self.grid, self.config.blocks.patch_size
-        video_out = rearrange(self.video_final(tokens[:, :-n_audio], cond), "b (t h w) (c pt ph pw) -> b c (t pt) (h ph) (w pw)",
-                              t=T, h=H, w=W, pt=pt, ph=ph, pw=pw)
+        video_out = rearrange(self.video_final(tokens[:, :-n_audio], per_token[:, :-n_audio]),
+                              "b (t h w) (c pt ph pw) -> b c (t pt) (h ph) (w pw)", t=T, h=H, w=W, pt=pt, ph=ph, pw=pw)
         return self.join(video_out, audio_out)
 
     def _check_inputs(self, x, t, context, context_mask, pooled) -> torch.Tensor:
-        B, width = x.shape[0], self.config.blocks.context_dim
+        """Raise a ValueError that says what is wrong; return t as (B, streams)."""
+        B, S = x.shape[0], (1 if self.config.video is None else 2)
         t = torch.as_tensor(t, device=x.device, dtype=x.dtype)
         t = t.expand(B) if t.ndim == 0 else t
-        if t.shape != (B,):
-            raise ValueError(f"t must be a scalar or have shape ({B},), got {tuple(t.shape)}")
-        if context is None or context.ndim != 3 or context.shape[0] != B or context.shape[2] != width:
-            got = None if context is None else tuple(context.shape)
-            raise ValueError(f"context must be text tokens ({B}, L, {width}) from toolkit.text; got {got}")
-        if pooled is not None and pooled.shape != (B, width):
-            raise ValueError(f"pooled must have shape ({B}, {width}), got {tuple(pooled.shape)}")
-        check_context_mask(context, context_mask)
+        t = t[:, None].expand(B, S) if t.shape == (B,) else t
+        if t.shape != (B, S):
+            raise ValueError(f"t must be a scalar, ({B},) or ({B}, {S}) (one noise level per stream), "
+                             f"got {tuple(t.shape)}")
+        check_text(B, self.config.blocks.context_dim, context, context_mask, pooled)
         return t

@@ -99,9 +99,14 @@ class PatchEmbed(nn.Module):
         return rearrange(self.proj(x), "b d t h w -> b (t h w) d")
 
 
+def per_token(v: torch.Tensor) -> torch.Tensor:
+    """A condition's (B, D), the same for every token, as (B, 1, D); a per-token (B, N, D) as it is."""
+    return v[:, None] if v.ndim == 2 else v
+
+
 def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    """x (B, N, D) already normalised; shift, scale (B, D) -> x·(1 + scale) + shift for every token."""
-    return x * (1 + scale[:, None]) + shift[:, None]
+    """x (B, N, D) already normalised; shift, scale (B, D) or per token (B, N, D) -> x·(1 + scale) + shift."""
+    return x * (1 + per_token(scale)) + per_token(shift)
 
 
 class Attention(nn.Module):
@@ -139,11 +144,12 @@ class DiTBlock(nn.Module):
         self.ada = nn.Sequential(nn.SiLU(), nn.Linear(D, 6 * D))          # c -> 2 × (shift, scale, gate)
 
     def forward(self, x, c, context, mask):
-        # x (B, N, D) video tokens, c (B, D) condition, context (B, L, context_dim), mask (B, L)
-        shift1, scale1, gate1, shift2, scale2, gate2 = self.ada(c).chunk(6, dim=1)     # (B, D) each
-        x = x + gate1[:, None] * self.attn(modulate(self.norm1(x), shift1, scale1))
+        # x (B, N, D) video tokens, c (B, D) condition (or (B, N, D), one per token), context (B, L, context_dim),
+        # mask (B, L)
+        shift1, scale1, gate1, shift2, scale2, gate2 = self.ada(c).chunk(6, dim=-1)    # (B, D) or (B, N, D) each
+        x = x + per_token(gate1) * self.attn(modulate(self.norm1(x), shift1, scale1))
         x = x + self.cross(self.norm2(x), context, mask)
-        return x + gate2[:, None] * self.mlp(modulate(self.norm3(x), shift2, scale2))
+        return x + per_token(gate2) * self.mlp(modulate(self.norm3(x), shift2, scale2))
 
 
 class FinalLayer(nn.Module):
@@ -157,7 +163,7 @@ class FinalLayer(nn.Module):
         self.linear = nn.Linear(config.width, out_dim or config.patch_dim)
 
     def forward(self, x, c):
-        shift, scale = self.ada(c).chunk(2, dim=1)
+        shift, scale = self.ada(c).chunk(2, dim=-1)
         return self.linear(modulate(self.norm(x), shift, scale))
 
 
@@ -246,11 +252,17 @@ class VideoDiT(nn.Module):
         t = t.expand(B) if t.ndim == 0 else t
         if t.shape != (B,):
             raise ValueError(f"t must be a scalar or have shape ({B},), got {tuple(t.shape)}")
-        if context is None or context.ndim != 3 or context.shape[0] != B or context.shape[2] != c.context_dim:
-            got = None if context is None else tuple(context.shape)
-            raise ValueError(f"context must be text tokens ({B}, L, {c.context_dim}) from toolkit.text; got {got}")
-        if pooled is not None and pooled.shape != (B, c.context_dim):
-            raise ValueError(f"pooled must have shape ({B}, {c.context_dim}), got {tuple(pooled.shape)}")
-        check_context_mask(context, context_mask)
+        check_text(B, c.context_dim, context, context_mask, pooled)
         return t
+
+
+def check_text(B: int, width: int, context, context_mask, pooled) -> None:
+    """A ValueError that says what is wrong unless the prompt's encoding fits a batch of B: context (B, L, width),
+    context_mask (B, L) bool or None, pooled (B, width) or None."""
+    if context is None or context.ndim != 3 or context.shape[0] != B or context.shape[2] != width:
+        got = None if context is None else tuple(context.shape)
+        raise ValueError(f"context must be text tokens ({B}, L, {width}) from toolkit.text; got {got}")
+    if pooled is not None and pooled.shape != (B, width):
+        raise ValueError(f"pooled must have shape ({B}, {width}), got {tuple(pooled.shape)}")
+    check_context_mask(context, context_mask)
 
