@@ -171,8 +171,8 @@ It is small (0.4 M parameters, a sixth of notebook 08's transformer): every ship
 pipe = sound_video.pipeline()
 prompts = ["a big red circle moving left then right", "a small blue square moving up then down",
            "a big green cross moving right then left", "a small purple triangle moving down"]
-steps = pick(20, 6)
-out = pipe(prompts, seed=0, steps=steps, guidance_scale=4.0)
+steps, scale = pick(20, 6), 4.0           # 20 flow-Heun steps; classifier-free guidance scale
+out = pipe(prompts, seed=0, steps=steps, guidance_scale=scale)
 bounces, clicks = sync.events(out.videos, out.audio)
 display(inline(out.videos, fps=8, scale=3.0))
 for i, prompt in enumerate(prompts):
@@ -203,7 +203,7 @@ whose bounces nobody generated:
 """),
 ("code", r"""
 clips = ShapesWorld().sample(3, seed=7, split="train", motion="up then down")
-dubbed = pipe.sound_for(clips.video, clips.captions, seed=0, steps=steps)
+dubbed = pipe.sound_for(clips.video, clips.captions, seed=0, steps=steps, guidance_scale=scale)
 for i in range(3):
     print(f"{clips.captions[i]!r}: bounces at frame {int(clips.bounce_frame[i, 0])}, "
           f"the model's clicks at {sound.click_frames(dubbed[i])}")
@@ -244,8 +244,8 @@ the middle third of the clip).
 ("code", r"""
 bouncy = [p for p, t in zip(*prompt_set("wording")) if " then " in t["motion"]][:pick(32, 4)]
 baseline_pipes = (sound_video.TextToVideoPipeline.from_pretrained(), sound_video.pipeline("audio_only"))
-live = {"joint": pipe(bouncy, seed=0, steps=steps),
-        "separate": sound_video.separate(bouncy, seed=0, steps=steps, pipes=baseline_pipes)}
+live = {"joint": pipe(bouncy, seed=0, steps=steps, guidance_scale=scale),
+        "separate": sound_video.separate(bouncy, seed=0, steps=steps, guidance_scale=scale, pipes=baseline_pipes)}
 for name, o in live.items():
     s = sync.synchrony(o.videos, o.audio)
     print(f"{name:9s}: {s['bounces']} bounces seen, {s['clicks']} clicks heard: precision {s['precision']:.2f}, "
@@ -259,12 +259,12 @@ click where nothing bounces lowers precision. The committed table:
 """),
 ("code", r"""
 table = json.loads((checkpoints.ASSETS.parent / "metrics" / "sound_video.json").read_text())
-print(f"{'':48s} {'set':12s} {'precision':>9s} {'recall':>7s} {'offset':>6s} {'pitch':>6s} {'motion':>6s}")
+print(f"{'':62s} {'set':12s} {'precision':>9s} {'recall':>7s} {'offset':>6s} {'pitch':>6s} {'motion':>6s}")
 for r in table["rows"]:
-    print(f"{r['model']:48s} {r['set']:12s} {r['precision']:9.3f} {r['recall']:7.3f} {str(r['offset_frames']):>6s} "
+    print(f"{r['model']:62s} {r['set']:12s} {r['precision']:9.3f} {r['recall']:7.3f} {str(r['offset_frames']):>6s} "
           f"{r['pitch_adherence']:6.3f} {r['motion_adherence']:6.3f}")
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.2))
-rows = [r for r in table["rows"] if r["set"] == "wording"]
+rows = [r for r in table["rows"] if r["set"] == "wording" and (f"guidance {scale:g}" in r["model"] or "real" in r["model"])]
 for i, r in enumerate(rows):
     ax.bar([k + 0.27 * i for k in range(3)], [r["precision"], r["recall"], r["pitch_adherence"]], 0.27,
            label=r["model"], color=plt.cm.viridis(i / (len(rows) - 1)))

@@ -134,18 +134,19 @@ def score(videos, audio, truths) -> dict:
 
 
 def evaluate(sets=("wording", "combination"), limit: int | None = None, batch: int = 32, progress: bool = True,
-             steps: int = 20, guidance_scale: float = 4.0) -> list[dict]:
-    """One row per (contender, prompt set): joint, separate (the baseline), video-to-audio and real. Batch k
-    uses seed k."""
+             steps: int = 20, scales=(2.0, 4.0)) -> list[dict]:
+    """One row per (contender, guidance scale, prompt set): joint, separate (the baseline), video-to-audio, and
+    one for real clips. Batch k uses seed k."""
     from ..pipelines import TextToVideoPipeline
     from ..sound_video import pipeline, separate
     joint = pipeline("joint")
     pipes = (TextToVideoPipeline.from_pretrained(), pipeline("audio_only"))
-    contenders = {
-        "joint (shapes_sound_video_dit)": lambda p, k: joint(p, seed=k, steps=steps, guidance_scale=guidance_scale),
-        "separate (shapes_video_dit + shapes_sound_dit)":
-            lambda p, k: separate(p, seed=k, steps=steps, guidance_scale=guidance_scale, pipes=pipes),
-    }
+    contenders = {}
+    for g in scales:
+        contenders[f"joint (shapes_sound_video_dit), guidance {g:g}"] = \
+            lambda p, k, g=g: joint(p, seed=k, steps=steps, guidance_scale=g)
+        contenders[f"separate (shapes_video_dit + shapes_sound_dit), guidance {g:g}"] = \
+            lambda p, k, g=g: separate(p, seed=k, steps=steps, guidance_scale=g, pipes=pipes)
     rows = []
     for set_name in sets:
         prompts, truths = prompt_set(set_name)
@@ -160,12 +161,15 @@ def evaluate(sets=("wording", "combination"), limit: int | None = None, batch: i
                          **score(torch.cat(videos), torch.cat(audio), truths),
                          "seconds": round(time.perf_counter() - start)})
         real_videos, real_audio = real(truths)
-        start, audio = time.perf_counter(), []
-        for k, i in enumerate(tqdm(range(0, len(prompts), batch), desc=f"video-to-audio, {set_name}", disable=not progress)):
-            audio.append(joint.sound_for(real_videos[i:i + batch], prompts[i:i + batch], seed=k, steps=steps,
-                                         guidance_scale=guidance_scale))
-        rows.append({"model": "joint, sound for real clips (video-to-audio)", "set": set_name, "prompts": len(prompts),
-                     **score(real_videos, torch.cat(audio), truths), "seconds": round(time.perf_counter() - start)})
+        for g in scales:
+            start, audio = time.perf_counter(), []
+            for k, i in enumerate(tqdm(range(0, len(prompts), batch), desc=f"video-to-audio, {set_name}",
+                                       disable=not progress)):
+                audio.append(joint.sound_for(real_videos[i:i + batch], prompts[i:i + batch], seed=k, steps=steps,
+                                             guidance_scale=g))
+            rows.append({"model": f"joint, sound for real clips (video-to-audio), guidance {g:g}", "set": set_name,
+                         "prompts": len(prompts), **score(real_videos, torch.cat(audio), truths),
+                         "seconds": round(time.perf_counter() - start)})
         rows.append({"model": "real clips with their soundtracks", "set": set_name, "prompts": len(prompts),
                      **score(real_videos, real_audio, truths), "seconds": 0})
     return rows
@@ -175,12 +179,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.sync", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("assets/metrics/sound_video.json"))
     parser.add_argument("--limit", type=int, default=None, help="only the first N prompts of each set")
+    parser.add_argument("--scales", type=float, nargs="+", default=[2.0, 4.0], help="classifier-free guidance scales")
     args = parser.parse_args(argv)
-    rows = evaluate(limit=args.limit)
+    rows = evaluate(limit=args.limit, scales=args.scales)
     write_json(args.out, {"command": "python -m toolkit.eval.sync " + " ".join(sys.argv[1:] if argv is None else argv),
-                          "tolerance_frames": TOLERANCE, "rows": rows})
+                          "tolerance_frames": TOLERANCE, "steps": 20, "sampler": "flow_heun (video-to-audio: flow Euler)",
+                          "rows": rows})
     for r in rows:
-        print(f"{r['model']:48s} {r['set']:12s} precision {r['precision']:.3f} recall {r['recall']:.3f} "
+        print(f"{r['model']:62s} {r['set']:12s} precision {r['precision']:.3f} recall {r['recall']:.3f} "
               f"offset {r['offset_frames']} pitch {r['pitch_adherence']:.3f} motion {r['motion_adherence']:.3f}")
     print(f"wrote {args.out}")
     return 0
