@@ -101,7 +101,8 @@ def save_with_sound(video: torch.Tensor, audio: torch.Tensor, path, sample_rate:
             w.writeframes((audio.clamp(-1, 1) * 32767).round().short().numpy().tobytes())
         writer = imageio_ffmpeg.write_frames(str(tmp), (frames.shape[2], frames.shape[1]), fps=fps, codec="libx264",
                                              macro_block_size=1, audio_path=str(wav), audio_codec="aac",
-                                             output_params=["-shortest", "-b:a", "32k"])  # AAC at 8 kHz: at most 48k
+                                             output_params=["-shortest", "-b:a", "32k"],   # AAC at 8 kHz: at most 48k
+                                             ffmpeg_log_level="error")
         writer.send(None)                                    # start ffmpeg
         for frame in frames:
             writer.send(np.ascontiguousarray(frame))
