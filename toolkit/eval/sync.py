@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, vocab
-from ..data.sound import PITCH, click_frames, hum_pitch, soundtrack
+from ..data.sound import FPS, PITCH, click_frames, hum_pitch, soundtrack
 from .reader import read_clips
 from .video_adherence import prompt_set
 
@@ -71,7 +71,7 @@ def events(videos: torch.Tensor, audio: torch.Tensor) -> tuple[list, list]:
     """(bounces, clicks): per clip, the frames of the bounces seen and of the clicks heard."""
     _check(videos, audio)
     per_frame = audio.shape[1] // videos.shape[2]
-    return bounce_frames(videos), [click_frames(a.float(), sample_rate=8 * per_frame) for a in audio]
+    return bounce_frames(videos), [click_frames(a.float(), sample_rate=FPS * per_frame) for a in audio]
 
 
 def match(bounces: list[int], clicks: list[int], tolerance: int = TOLERANCE) -> int:
@@ -84,7 +84,7 @@ def match(bounces: list[int], clicks: list[int], tolerance: int = TOLERANCE) -> 
     return len(used_b)
 
 
-def offset_curve(bounces: list, clicks: list, frames: int, max_lag: int = MAX_LAG) -> dict[int, int]:
+def offset_curve(bounces: list, clicks: list, max_lag: int = MAX_LAG) -> dict[int, int]:
     """lag -> how many (bounce at t, click at t + lag) coincide, summed over clips."""
     curve = {}
     for lag in range(-max_lag, max_lag + 1):
@@ -99,7 +99,7 @@ def synchrony(videos: torch.Tensor, audio: torch.Tensor) -> dict:
     n_bounces, n_clicks = sum(map(len, bounces)), sum(map(len, clicks))
     precision = matched / n_clicks if n_clicks else float("nan")
     recall = matched / n_bounces if n_bounces else float("nan")
-    curve = offset_curve(bounces, clicks, videos.shape[2])
+    curve = offset_curve(bounces, clicks)
     best = max(curve.values())
     return {"precision": precision, "recall": recall,
             "f1": 2 * matched / (n_clicks + n_bounces) if n_clicks + n_bounces else float("nan"),
