@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from toolkit import checkpoints, generate
+from toolkit import generate, zoo
 from toolkit.pipelines import TextToVideoPipeline
 
 PROMPT = "a small green triangle moving up then down"
@@ -62,11 +62,10 @@ def main() -> None:
     total = statistics.median(times["generate"])
     print(f"generate: {total:.2f} s for a 16-frame clip; target 10 s: {'met' if total <= 10 else 'NOT met'}")
 
-    if (checkpoints.ASSETS / "shapes_spacetime_unet.json").exists():
-        from toolkit import video_diffusion
+    if "shapes_spacetime_unet" in zoo.names():
         from toolkit.diffusion import FlowDenoiser, flow_times, sample_flow_heun
         from toolkit.diffusion.guidance import classifier_free_guidance
-        model, text = video_diffusion.load(), pipe.text
+        model, text = zoo.load("shapes_spacetime_unet"), pipe.text
         cond = text([PROMPT])
         denoiser = classifier_free_guidance(FlowDenoiser(model), 2.0, text.null(1))
         noise = torch.randn(1, 3, 16, 32, 32, generator=torch.Generator().manual_seed(0))

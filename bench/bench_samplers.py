@@ -25,11 +25,11 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from toolkit import checkpoints, image_diffusion
+from toolkit import image_diffusion, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import (FlowDenoiser, ddpm_sigmas, flow_times, sample_ddim, sample_ddpm, sample_dpmpp_2m,
                                sample_flow_euler, sample_flow_heun, sample_heun)
-from toolkit.eval.frechet import features, frechet_distance, load_classifier
+from toolkit.eval.frechet import features, frechet_distance
 
 # name: (model objective, sampler, network evaluations for n steps)
 SAMPLERS = {
@@ -86,7 +86,7 @@ def main():
     parser.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated names from: " + ", ".join(SAMPLERS))
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoints", default=str(checkpoints.ASSETS), help="folder of the two diffusion models")
+    parser.add_argument("--checkpoints", default=None, help="folder of the two diffusion models (default: the shipped ones)")
     parser.add_argument("--rate-tol", type=float, default=0.95, help="reached: valid rate >= this x the reference")
     parser.add_argument("--fd-tol", type=float, default=0.05, help="reached: FD <= (1 + this) x the reference")
     args = parser.parse_args()
@@ -96,8 +96,8 @@ def main():
         parser.error(f"unknown samplers {sorted(unknown)}; choose from {list(SAMPLERS)}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; N = {args.n}; steps {steps}")
 
-    models = {objective: image_diffusion.load(objective, args.checkpoints) for objective in {SAMPLERS[n][0] for n in names}}
-    classifier = load_classifier()
+    models = {objective: zoo.load(image_diffusion.name_of(objective), args.checkpoints) for objective in {SAMPLERS[n][0] for n in names}}
+    classifier = zoo.load("feature_classifier")
     world = ShapesWorld(WorldConfig(frames=1))
     real = features(classifier, world.sample(REAL_IMAGES, seed=10**6, split="train").images)
     floor = sum(frechet_distance(features(classifier, world.sample(args.n, seed=10**6 + k, split="train").images), real)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import torch
 
-from toolkit import autoencoder, text_to_video, video_diffusion
+from toolkit import text_to_video, video_diffusion, zoo
 from toolkit.text import TextConditioner
 
 
@@ -41,11 +41,11 @@ def main() -> None:
     print(f"threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.2f}")
 
     dit = text_to_video.TextToVideoConfig()
-    vae, sample = autoencoder.load("video"), 256
+    vae, sample = zoo.load("shapes_video_vae"), 256
     start = time.perf_counter()
     text_to_video.encode_clips(replace(dit, clips=sample, seed=dit.seed + 12345), vae, progress=False)
     encode = (time.perf_counter() - start) * dit.clips / sample
-    text = TextConditioner.from_pretrained(source=dit.text)
+    text = TextConditioner.from_pretrained(dit.text)
     step = seconds_per_step(lambda c, **kw: text_to_video.train_model(c, text=text, **kw), dit, args.steps)
     total = encode + step * dit.steps
     print(f"{text_to_video.NAME:24s} {step:.3f} s/step x {dit.steps} steps + {encode / 60:.1f} min encoding "

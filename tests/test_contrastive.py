@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from toolkit import contrastive
+from toolkit import contrastive, zoo
 from toolkit.data import COLOUR_NAMES, SHAPES, SIZE_NAMES, parse_caption
 from toolkit.eval.reader import read_images
 from toolkit.models.clip import ContrastiveConfig, ContrastiveModel, contrastive_loss
@@ -95,8 +95,8 @@ def test_config_checks():
         ContrastiveConfig(visual="audio")
     with pytest.raises(ValueError, match="images only"):
         contrastive.make_config("video", noise_aware=True)
-    with pytest.raises(ValueError, match="unknown contrastive model"):
-        contrastive.load("shapes_clip_large")
+    with pytest.raises(ValueError, match="unknown shipped model"):
+        zoo.load("shapes_clip_large")
     from_json = ContrastiveConfig(text={"vocab_size": 70}, channels=[8, 8, 8])
     assert from_json.text == TextEncoderConfig(vocab_size=70) and from_json.channels == (8, 8, 8)
 

@@ -1,6 +1,5 @@
 """Notebook 10's cost accounting (toolkit.eval.energy): counts that agree with each other, and clear errors."""
 import pytest
-import torch
 
 from toolkit.eval import energy
 

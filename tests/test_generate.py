@@ -16,10 +16,11 @@ PROMPT = "a small green triangle moving up then down"
 def weights(tmp_path_factory):
     """A checkpoint folder with the shipped text-video model (its text tower reads prompts), the video VAE,
     and a tiny untrained transformer."""
-    folder = tmp_path_factory.mktemp("weights")
+    folder = tmp_path_factory.mktemp("assets") / "checkpoints"
+    folder.mkdir()
     for name in ("shapes_clip_video", "shapes_video_vae"):
         for suffix in (".json", ".safetensors"):
-            shutil.copy(checkpoints.ASSETS / f"{name}{suffix}", folder)
+            shutil.copy(checkpoints.resolve() / f"{name}{suffix}", folder)
     config = text_to_video.TextToVideoConfig(model="cpu-tiny", steps=1)
     model = text_to_video.make_model(config)
     checkpoints.save(folder, text_to_video.NAME, model.state_dict(), asdict(config), "test", half=True)
@@ -87,10 +88,7 @@ def test_unwritable_folder(weights, tmp_path):
 
 
 def test_command_line_exit_codes(weights, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(checkpoints, "ASSETS", weights)
-    monkeypatch.setattr(generate.checkpoints, "ASSETS", weights)
-    real = generate.generate
-    monkeypatch.setattr(generate, "generate", lambda *a, **k: real(*a, **{**k, "folder": weights}))
+    monkeypatch.setenv(checkpoints.ASSETS_VARIABLE, str(weights.parent))  # the command line's weights: weights/
     assert main(["generate", PROMPT, "--out", str(tmp_path / "cli"), "--steps", "2"]) == 0
     assert "verdict:" in capsys.readouterr().out
     assert main(["generate", "a purple dragon", "--out", str(tmp_path / "cli2")]) == 2

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from toolkit import checkpoints
-from toolkit.image_diffusion import (ImageDiffusionConfig, generate, load, name_of, train_model,
+from toolkit import checkpoints, zoo
+from toolkit.image_diffusion import (ImageDiffusionConfig, generate, name_of, train_model,
                                      valid_shape_rate)
 from toolkit.data import ShapesWorld, WorldConfig
 from dataclasses import asdict
@@ -16,7 +16,7 @@ def test_train_save_load_sample(objective, tmp_path):
     result = train_model(config, progress=False)
     assert len(result.losses) == 6 and all(torch.isfinite(torch.tensor(result.losses)))
     checkpoints.save(tmp_path, name_of(objective), result.ema_model.state_dict(), asdict(config), "python -m test")
-    model = load(objective, tmp_path)
+    model = zoo.load(name_of(objective), tmp_path)
     images = generate(model, objective, n=2, steps=3, seed=0, image_size=16)
     assert images.shape == (2, 3, 16, 16) and torch.isfinite(images).all()
     assert torch.equal(images, generate(model, objective, n=2, steps=3, seed=0, image_size=16))

@@ -1,10 +1,11 @@
 """Photos, the classical denoisers, and the learned photo denoiser (notebook 01). Offline and fast."""
+import json
 import shutil
 
 import pytest
 import torch
 
-from toolkit import checkpoints
+from toolkit import checkpoints, zoo
 from toolkit import denoising as D
 from toolkit.data import photos as P
 from toolkit.models.photo_denoiser import PRESETS, PhotoDenoiser
@@ -126,8 +127,8 @@ def test_training_is_reproducible_bit_for_bit():
 
 # ---------------------------------------------------------------- the shipped checkpoint
 def test_shipped_checkpoint_beats_the_best_classical_denoiser():
-    model = D.load_photo_denoiser()
-    manifest = checkpoints.read_manifest(checkpoints.ASSETS, D.NAME)
+    model = zoo.load(D.NAME)
+    manifest = zoo.manifest(D.NAME)
     assert manifest["metrics"]["margin_db"] >= 0.5 and manifest["command"].startswith("python -m toolkit.denoising")
     # Measured again here: the held-out 256 x 256 crop, σ = 25/255, noise seed 0, every classical method.
     table = D.evaluate({**D.CLASSICAL, "learned": model.denoise}, sigmas=(D.HEADLINE_SIGMA,))
@@ -140,21 +141,24 @@ def test_shipped_checkpoint_beats_the_best_classical_denoiser():
 
 def test_tampered_checkpoint_is_refused(tmp_path):
     for suffix in (".safetensors", ".json"):
-        shutil.copy(checkpoints.ASSETS / f"{D.NAME}{suffix}", tmp_path)
-    D.load_photo_denoiser(tmp_path)                                 # the copy loads
+        shutil.copy(checkpoints.resolve() / f"{D.NAME}{suffix}", tmp_path)
+    zoo.load(D.NAME, tmp_path)                                 # the copy loads
     weights = tmp_path / f"{D.NAME}.safetensors"
     data = bytearray(weights.read_bytes())
     data[-10] ^= 0xFF
     weights.write_bytes(bytes(data))
     with pytest.raises(checkpoints.CheckpointError, match="sha256"):
-        D.load_photo_denoiser(tmp_path)
+        zoo.load(D.NAME, tmp_path)
 
 
-def test_config_mismatch_is_refused():
-    manifest = checkpoints.read_manifest(checkpoints.ASSETS, D.NAME)
-    other = next(name for name, c in PRESETS.items() if name != "cpu" and c.width != manifest["config"]["width"])
-    with pytest.raises(checkpoints.CheckpointError, match="config"):
-        D.load_photo_denoiser(preset=other)
+def test_a_manifest_whose_config_does_not_fit_the_weights_is_refused(tmp_path):
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(checkpoints.resolve() / f"{D.NAME}{suffix}", tmp_path)
+    manifest = zoo.manifest(D.NAME)
+    manifest["config"]["width"] //= 2                        # the weights' sha256 still matches: only the config lies
+    (tmp_path / f"{D.NAME}.json").write_text(json.dumps(manifest))
+    with pytest.raises(checkpoints.CheckpointError, match="do not fit the network its config describes"):
+        zoo.load(D.NAME, tmp_path)
 
 
 def test_cli_demo_writes_a_figure_and_refuses_an_unwritable_folder(tmp_path, capsys):

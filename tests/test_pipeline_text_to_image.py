@@ -2,8 +2,9 @@
 import pytest
 import torch
 
+from toolkit import zoo
 from toolkit.diffusion import FLOW_SAMPLERS, SAMPLERS
-from toolkit.image_diffusion import FlowTime
+from toolkit.models.unet import FlowTime
 from toolkit.models.clip import ContrastiveConfig, ContrastiveModel
 from toolkit.models.text_encoder import TextEncoder, TextEncoderConfig
 from toolkit.models.unet import UNet
@@ -149,10 +150,9 @@ def test_too_many_images_are_refused_before_any_work():
 
 
 def make_latent_pipe() -> TextToImagePipeline:
-    from toolkit import autoencoder
     torch.manual_seed(0)
     unet = wake(FlowTime(UNet.from_preset("cpu-tiny", context_dim=64, in_channels=4, out_channels=4)))
-    return TextToImagePipeline(unet, PIPE.text, vae=autoencoder.load("image"))
+    return TextToImagePipeline(unet, PIPE.text, vae=zoo.load("shapes_vae"))
 
 
 def test_latent_pipeline_samples_latents_and_decodes_them():

@@ -4,7 +4,7 @@ import pytest
 import torch
 from diffusers import DPMSolverMultistepScheduler, EulerDiscreteScheduler, FlowMatchEulerDiscreteScheduler
 
-from toolkit import autoencoder
+from toolkit import zoo
 from toolkit.models.text_encoder import TextEncoder, TextEncoderConfig
 from toolkit.models.video_dit import VideoDiT
 from toolkit.pipelines import TextToVideoPipeline
@@ -23,7 +23,7 @@ def make_pipe() -> TextToVideoPipeline:
             if not p.any():
                 p.normal_(0, 0.05)
     text = TextConditioner(TextEncoder(TextEncoderConfig(vocab_size=len(Tokenizer()))))
-    return TextToVideoPipeline(model.eval().requires_grad_(False), autoencoder.load("video"), text)
+    return TextToVideoPipeline(model.eval().requires_grad_(False), zoo.load("shapes_video_vae"), text)
 
 
 PIPE = make_pipe()
@@ -97,7 +97,7 @@ def test_bad_prompts(prompt, error):
 
 
 def test_a_pixel_space_time_unet_drives_the_same_pipeline():
-    from toolkit.image_diffusion import FlowTime
+    from toolkit.models.unet import FlowTime
     from toolkit.models.spacetime_unet import SpaceTimeUNet
     from toolkit.models.unet import UNet
     torch.manual_seed(0)

@@ -2,32 +2,32 @@
 import pytest
 import torch
 
-from toolkit import checkpoints, contrastive
+from toolkit import checkpoints, contrastive, zoo
 from toolkit.eval.adherence import adherence, heldout_prompts
-from toolkit.text import TEXT_ENCODER, TextConditioner, load_text_encoder
+from toolkit.text import TEXT_ENCODER, TextConditioner
 
 
 def shipped(name):
-    return (checkpoints.ASSETS / f"{name}.json").exists()
+    return (checkpoints.resolve() / f"{name}.json").exists()
 
 
 def test_text_encoder_is_the_text_tower_of_shapes_clip():
-    encoder, clip = load_text_encoder(), contrastive.load("shapes_clip")
+    encoder, clip = zoo.load("text_encoder"), zoo.load("shapes_clip")
     for key, value in clip.text.state_dict().items():
         assert torch.equal(encoder.state_dict()[key], value), key
-    assert checkpoints.read_manifest(checkpoints.ASSETS, TEXT_ENCODER)["command"].startswith(
+    assert zoo.manifest(TEXT_ENCODER)["command"].startswith(
         "python -m toolkit.contrastive train")
 
 
 @pytest.mark.parametrize("kind", ["wording", "combination"])
 def test_shapes_clip_retrieves_held_out_captions(kind):
     """The issue's target: at least 95% top-1 on held-out captions (re-measured, not read from the manifest)."""
-    result = contrastive.retrieval_accuracy(contrastive.load("shapes_clip"), kind, per_combination=1)
+    result = contrastive.retrieval_accuracy(zoo.load("shapes_clip"), kind, per_combination=1)
     assert result["top1"] >= 0.95, result
 
 
 def test_noise_aware_model_reads_moderately_noisy_images_and_shares_the_text_side():
-    noisy, clean = contrastive.load("shapes_clip_noisy"), contrastive.load("shapes_clip")
+    noisy, clean = zoo.load("shapes_clip_noisy"), zoo.load("shapes_clip")
     assert torch.equal(noisy.text_proj.weight, clean.text_proj.weight)
     assert contrastive.retrieval_accuracy(noisy, "wording", 1, t=0.4)["top1"] >= 0.9
     assert contrastive.retrieval_accuracy(clean, "wording", 1, t=0.6)["top1"] < \
@@ -36,7 +36,7 @@ def test_noise_aware_model_reads_moderately_noisy_images_and_shares_the_text_sid
 
 @pytest.mark.skipif(not shipped("shapes_clip_video"), reason="shapes_clip_video not trained yet")
 def test_video_model_retrieves_clips_with_their_motion():
-    result = contrastive.retrieval_accuracy(contrastive.load("shapes_clip_video"), "wording", per_combination=1)
+    result = contrastive.retrieval_accuracy(zoo.load("shapes_clip_video"), "wording", per_combination=1)
     assert result["gallery"] == 576 and result["top1"] >= 0.8, result
 
 

@@ -2,12 +2,13 @@
 import pytest
 import torch
 
-from toolkit import sound_video
+from toolkit import sound_video, zoo
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
 from toolkit.eval.video_adherence import prompt_set
 from toolkit.models.audio_autoencoder import AudioAutoencoder
 from toolkit.models.sound_video_dit import POSITIONS_PER_SECOND, SoundVideoDiT, time_features
+from toolkit.pipelines.sound_video import SoundVideoPipeline
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -46,7 +47,7 @@ def test_audio_autoencoder_has_one_latent_frame_per_video_frame_and_clear_errors
 
 
 def test_shipped_audio_autoencoder_keeps_pitch_and_clicks_of_held_out_sound():
-    ae = sound_video.load_audio()
+    ae = zoo.load("shapes_audio_ae")
     metrics = sound_video.audio_metrics(ae, n=32)
     assert metrics["snr_db"] > 20 and metrics["pitch_kept"] == 1.0 and metrics["clicks_kept"] == 1.0, metrics
     z = ae.to_latent(sound_video.sounds(64, seed=5))
@@ -115,13 +116,13 @@ def test_every_stage_trains_and_ships_in_fast_mode(tmp_path, monkeypatch):
     paths = [sound_video.run_stage(stage, tmp_path / "out", str(tmp_path / "runs"), steps=None, command="python -m toolkit.sound_video train")
              for stage in sound_video.STAGES]
     assert [p.rsplit("/", 1)[1] for p in paths] == [f"{sound_video.NAMES[s]}.json" for s in sound_video.STAGES]
-    joint = sound_video.load_dit("joint", tmp_path / "out")
-    assert joint.config.video is not None and sound_video.load_dit("audio_only", tmp_path / "out").config.video is None
+    joint = zoo.load("shapes_sound_video_dit", tmp_path / "out")
+    assert joint.config.video is not None and zoo.load("shapes_sound_dit", tmp_path / "out").config.video is None
 
 
 def test_stage_config_and_pipeline_refuse_what_they_cannot_do():
-    with pytest.raises(ValueError, match="'joint' or 'audio_only'"):
-        sound_video.pipeline("video")
+    with pytest.raises(ValueError, match="not a sound model"):
+        SoundVideoPipeline.from_pretrained("shapes_video_dit")
     assert sound_video.stage_config("joint", steps=7).steps == 7
 
 
@@ -156,9 +157,8 @@ def test_match_uses_each_event_once_and_errors_are_clear():
 # ---------------------------------------------------------------- the shipped models
 
 def test_every_stage_is_shipped_with_its_command():
-    from toolkit import checkpoints
     for stage, name in sound_video.NAMES.items():
-        manifest = checkpoints.read_manifest(checkpoints.ASSETS, name)
+        manifest = zoo.manifest(name)
         assert manifest["command"].startswith("python -m toolkit.sound_video train"), manifest["command"]
 
 
@@ -166,7 +166,7 @@ def test_shipped_joint_model_hums_the_prompts_shape_and_clicks_only_when_the_pro
     prompts, truths = prompt_set("wording")
     bouncy = [(p, t) for p, t in zip(prompts, truths) if " then " in t["motion"]][:8]
     straight = [(p, t) for p, t in zip(prompts, truths) if " then " not in t["motion"]][:8]
-    out = sound_video.pipeline()([p for p, _ in bouncy + straight], seed=0, steps=12)
+    out = SoundVideoPipeline.from_pretrained()([p for p, _ in bouncy + straight], seed=0, steps=12)
     clicks = [sound.click_frames(a) for a in out.audio]
     assert all(clicks[:8]) and not any(clicks[8:]), clicks
     assert sync.pitch_adherence(out.audio, [t for _, t in bouncy + straight]) >= 0.9
@@ -177,7 +177,7 @@ def test_shipped_joint_model_hums_the_prompts_shape_and_clicks_only_when_the_pro
 def test_shipped_joint_model_clicks_on_the_bounces_it_draws():
     prompts, truths = prompt_set("wording")
     bouncy = [p for p, t in zip(prompts, truths) if " then " in t["motion"]][:16]
-    out = sound_video.pipeline()(bouncy, seed=0, steps=12)
+    out = SoundVideoPipeline.from_pretrained()(bouncy, seed=0, steps=12)
     result = sync.synchrony(out.videos, out.audio)
     assert result["precision"] >= 0.9 and result["recall"] >= 0.9, result
 
@@ -186,7 +186,7 @@ def test_generate_writes_an_mp4_with_sound_and_the_figure_and_the_same_seed_give
     import subprocess
 
     import imageio_ffmpeg
-    pipe = sound_video.pipeline()
+    pipe = SoundVideoPipeline.from_pretrained()
     prompt = "a big red circle moving left then right"
     result = sound_video.generate(prompt, seed=1, out=tmp_path, steps=4, pipe=pipe)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([result["mp4"].name, result["figure"].name])
@@ -199,7 +199,7 @@ def test_generate_writes_an_mp4_with_sound_and_the_figure_and_the_same_seed_give
 
 
 def test_sound_for_real_clips_keeps_the_picture_and_refuses_what_it_cannot_do():
-    pipe = sound_video.pipeline()
+    pipe = SoundVideoPipeline.from_pretrained()
     prompts, truths = prompt_set("wording")
     bouncy = [(p, t) for p, t in zip(prompts, truths) if " then " in t["motion"]][:4]
     videos, _ = sync.real([t for _, t in bouncy])
@@ -212,4 +212,4 @@ def test_sound_for_real_clips_keeps_the_picture_and_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match=r"clips \(B, 3, 16"):
         pipe.sound_for(videos[:, :, :8], "a red circle")
     with pytest.raises(ValueError, match="needs the joint model"):
-        sound_video.pipeline("audio_only").sound_for(videos, "a red circle")
+        SoundVideoPipeline.from_pretrained("shapes_sound_dit").sound_for(videos, "a red circle")

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from toolkit import autoencoder, text_to_video
+from toolkit import text_to_video, zoo
 from toolkit.data import is_held_out_wording, vocab
 from toolkit.models.text_encoder import TextEncoder, TextEncoderConfig
 from toolkit.text import TextConditioner, Tokenizer
@@ -13,7 +13,7 @@ CONFIG = text_to_video.TextToVideoConfig(model="cpu-tiny", train="cpu-tiny", ste
 
 @pytest.fixture(scope="module")
 def vae():
-    return autoencoder.load("video")
+    return zoo.load("shapes_video_vae")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from toolkit import autoencoder, checkpoints
+from toolkit import autoencoder, checkpoints, zoo
 from toolkit.autoencoder import AutoencoderConfig, psnr
 from toolkit.models.vae import (PRESETS, VAE, DiagonalGaussian, VAEConfig, estimate_scaling_factor,
                                 scaling_factor_of)
@@ -148,7 +148,7 @@ def test_a_few_steps_learn_and_the_checkpoint_round_trips(tmp_path):
     assert float(model.scaling_factor) == factor > 0
     checkpoints.save(tmp_path, config.name, model.state_dict(), asdict(config), "python -m test",
                      metrics={"scaling_factor": factor})
-    loaded = autoencoder.load("image", tmp_path)
+    loaded = zoo.load("shapes_vae", tmp_path)
     x = pictures(2, 3, 32, 32)
     assert torch.equal(loaded.to_latent(x), model.to_latent(x))
     assert not any(p.requires_grad for p in loaded.parameters())
@@ -159,4 +159,4 @@ def test_a_few_steps_learn_and_the_checkpoint_round_trips(tmp_path):
     checkpoints.save(tmp_path, config.name, model.state_dict(), asdict(config), "python -m test",
                      metrics={"scaling_factor": factor * 2})
     with pytest.raises(checkpoints.CheckpointError, match="scaling_factor"):
-        autoencoder.load("image", tmp_path)
+        zoo.load("shapes_vae", tmp_path)

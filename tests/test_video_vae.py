@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from toolkit import autoencoder, checkpoints
+from toolkit import autoencoder, checkpoints, zoo
 from toolkit.autoencoder import AutoencoderConfig, make_config
 from toolkit.models.vae import DiagonalGaussian
 from toolkit.models.video_vae import PRESETS, CausalConv3d, FrameGroupNorm, VideoVAE, VideoVAEConfig
@@ -156,7 +156,7 @@ def test_a_few_steps_learn_and_the_checkpoint_round_trips(tmp_path):
     x = clips(4, 3, 8, 16, 16)
     checkpoints.save(tmp_path, config.name, model.state_dict(), asdict(config), "python -m test",
                      metrics={"scaling_factor": factor})
-    loaded = autoencoder.load("video", tmp_path)
+    loaded = zoo.load("shapes_video_vae", tmp_path)
     assert isinstance(loaded, VideoVAE) and float(loaded.scaling_factor) == factor
     assert torch.equal(loaded.to_latent(x), model.to_latent(x))
     metrics = autoencoder.evaluate(loaded, config, n=2)

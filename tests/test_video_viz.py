@@ -5,6 +5,7 @@ import matplotlib
 import pytest
 import torch
 
+from toolkit import zoo
 from toolkit.data import ShapesWorld
 from toolkit.eval import read_clips
 from toolkit.pipelines.text_to_video import VideoOutput
@@ -183,7 +184,6 @@ def test_video_playground_redraws_on_every_control_and_reports_problems():
 
 
 def test_video_playground_on_a_tiny_real_pipeline():
-    from toolkit import autoencoder
     from toolkit.models.text_encoder import TextEncoder, TextEncoderConfig
     from toolkit.models.video_dit import VideoDiT
     from toolkit.pipelines import TextToVideoPipeline
@@ -191,7 +191,7 @@ def test_video_playground_on_a_tiny_real_pipeline():
 
     torch.manual_seed(0)
     text = TextConditioner(TextEncoder(TextEncoderConfig(vocab_size=len(Tokenizer()))))
-    pipe = TextToVideoPipeline(VideoDiT.from_preset("cpu-tiny").eval(), autoencoder.load("video"), text)
+    pipe = TextToVideoPipeline(VideoDiT.from_preset("cpu-tiny").eval(), zoo.load("shapes_video_vae"), text)
     widget = video_playground(pipe, steps=1)
     status = widget.children[-1]
     assert status.value.startswith("drawn in") and "the reader's verdict" in widget.children[4].value

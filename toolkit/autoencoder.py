@@ -3,7 +3,7 @@
     python -m toolkit.autoencoder train --kind image --out assets/checkpoints     # shapes_vae: 32 x 32 -> 4 x 8 x 8
     python -m toolkit.autoencoder train --kind video --out assets/checkpoints     # shapes_video_vae: 16 frames -> 4
 
-    vae = load("image")
+    vae = zoo.load("shapes_vae")                 # the shipped one (toolkit.zoo)
     z = vae.to_latent(images)            # (B, 4, 8, 8), scaled to about unit variance
     images_hat = vae.from_latent(z)      # (B, 3, 32, 32)
 
@@ -180,30 +180,12 @@ def calibrate(model: VAE, config: AutoencoderConfig, n: int) -> float:
     return factor
 
 
-def load(kind: str = "image", folder=checkpoints.ASSETS) -> VAE:
-    """The shipped VAE for a kind ("image": shapes_vae, "video": shapes_video_vae), verified against its manifest."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; choose one of {KINDS}")
-    manifest = checkpoints.read_manifest(folder, NAMES[kind])
-    config = AutoencoderConfig(**manifest["config"])
-    tensors, _ = checkpoints.load(folder, NAMES[kind], expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    recorded = manifest["metrics"].get("scaling_factor")
-    # The weights are stored as float16 (checkpoints.save(half=True)): equal to about 3 significant digits.
-    if recorded is None or abs(float(model.scaling_factor) - recorded) > 1e-3 * abs(recorded):
-        raise checkpoints.CheckpointError(
-            f"{NAMES[kind]}: the weights hold scaling_factor {float(model.scaling_factor)} but the manifest "
-            f"records {recorded}; retrain with `python -m toolkit.autoencoder train --kind {kind}`")
-    return model.eval().requires_grad_(False)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.autoencoder", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--kind", choices=KINDS, default="image")
     parser.add_argument("--steps", type=int)
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = make_config(args.kind, **({"steps": args.steps} if args.steps else {}))

@@ -15,6 +15,10 @@ half the bytes, so that every checkpoint of the course fits in assets/' 40 MB. `
 float32, the precision the CPU computes in. The rounding (about 3 significant digits) changes no measured
 figure (tests/test_shipped_*.py re-measure them from the stored weights). Training checkpoints, which must
 resume bit for bit, stay float32.
+
+Where the shipped files are is decided when they are asked for, not at import: `resolve()` gives
+$TOOLKIT_ASSETS/checkpoints when that environment variable names a folder, else the copy that comes with
+the code; `metrics(name)` reads a table of measured figures from the metrics/ folder beside it.
 """
 import hashlib
 import json
@@ -25,11 +29,38 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "checkpoints"
+ASSETS_VARIABLE = "TOOLKIT_ASSETS"
+SHIPPED = Path(__file__).resolve().parent.parent / "assets"   # checkpoints/ and metrics/, as they come with the code
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, tampered with, or made for another configuration."""
+
+
+def assets() -> Path:
+    """The folder of shipped files (checkpoints/ and metrics/): $TOOLKIT_ASSETS if set, else the shipped copy."""
+    chosen = os.environ.get(ASSETS_VARIABLE, "").strip()
+    if not chosen:
+        return SHIPPED
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        raise CheckpointError(f"{ASSETS_VARIABLE}={chosen!r} is not a folder. Point it at a folder holding "
+                              f"checkpoints/ and metrics/ (a copy of {SHIPPED}), or unset it to use the shipped weights.")
+    return path
+
+
+def resolve(folder=None) -> Path:
+    """Where checkpoints are read and written: `folder` if given, else assets()/checkpoints (at call time)."""
+    return Path(folder) if folder is not None else assets() / "checkpoints"
+
+
+def metrics(name: str) -> dict:
+    """A table of measured figures, assets()/metrics/NAME.json, written by the scripts its "command" names."""
+    path = assets() / "metrics" / f"{name}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.json"))
+        raise CheckpointError(f"no metrics table {path}; the tables are {known}. Regenerate it with `make checkpoints`.")
+    return json.loads(path.read_text())
 
 
 def sha256_of(path: Path) -> str:
@@ -65,8 +96,9 @@ def write_json(path, payload: dict) -> Path:
 def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: dict | None = None,
          extra: dict | None = None, half: bool = False) -> Path:
     """Write NAME.safetensors and NAME.json into `folder`; return the manifest's path.
-    half: store float32 tensors as float16 (shipped weights); `load` turns them back into float32."""
-    folder = Path(folder)
+    half: store float32 tensors as float16 (shipped weights); `load` turns them back into float32.
+    folder None: the shipped checkpoints (resolve())."""
+    folder = resolve(folder)
     weights = folder / f"{name}.safetensors"
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     if half:
@@ -91,7 +123,8 @@ def save(folder, name: str, tensors: dict, config: dict, command: str, metrics: 
 
 
 def read_manifest(folder, name: str) -> dict:
-    path = Path(folder) / f"{name}.json"
+    """NAME.json in `folder` (None: the shipped checkpoints)."""
+    path = resolve(folder) / f"{name}.json"
     if not path.exists():
         raise CheckpointError(
             f"No checkpoint manifest at {path}. Retrain it with `make checkpoints`, "
@@ -103,8 +136,8 @@ def read_manifest(folder, name: str) -> dict:
 
 
 def load(folder, name: str, expected_config: dict | None = None) -> tuple[dict, dict]:
-    """Return (tensors, manifest) after checking the hash and, if given, the config."""
-    folder = Path(folder)
+    """Return (tensors, manifest) after checking the hash and, if given, the config; folder None: the shipped ones."""
+    folder = resolve(folder)
     manifest = read_manifest(folder, name)
     weights = folder / manifest.get("file", f"{name}.safetensors")
     if weights.suffix != ".safetensors":

@@ -4,7 +4,7 @@
     python -m toolkit.contrastive train --noise-aware --out assets/checkpoints    # shapes_clip_noisy
     python -m toolkit.contrastive train --visual video --out assets/checkpoints   # shapes_clip_video
 
-    model = load("shapes_clip"); tokenizer = Tokenizer()
+    model = zoo.load("shapes_clip"); tokenizer = Tokenizer()
     tokens = tokenizer(["a large blue square"])
     text = model.encode_text(tokens.ids, tokens.mask)          # (1, 64) unit vector
 
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from . import checkpoints
+from . import checkpoints, zoo
 from .data import ShapesWorld, WorldConfig, vocab
 from .eval.adherence import heldout_prompts
 from .models.clip import ContrastiveConfig, ContrastiveModel, contrastive_loss
@@ -91,7 +91,7 @@ def make_model(config: ContrastiveTrainConfig) -> ContrastiveModel:
     torch.manual_seed(config.seed)
     model = ContrastiveModel(config.model)
     if config.model.noise_aware:                            # the clean model's text side, frozen
-        clean = load("shapes_clip")
+        clean = zoo.load("shapes_clip")
         model.text.load_state_dict(clean.text.state_dict())
         model.text_proj.load_state_dict(clean.text_proj.state_dict())
         model.text.requires_grad_(False), model.text_proj.requires_grad_(False)
@@ -153,18 +153,6 @@ def similarity_matrix(model: ContrastiveModel, pictures: torch.Tensor, prompts: 
     return model.encode_visual(pictures, t) @ model.encode_text(tokens.ids, tokens.mask).T
 
 
-def load(name: str = "shapes_clip", folder=checkpoints.ASSETS) -> ContrastiveModel:
-    """A shipped contrastive model (shapes_clip, shapes_clip_noisy or shapes_clip_video), verified."""
-    if name not in NAMES.values():
-        raise ValueError(f"unknown contrastive model {name!r}; choose one of {sorted(NAMES.values())}")
-    manifest = checkpoints.read_manifest(folder, name)
-    config = ContrastiveTrainConfig(**manifest["config"])
-    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
-    model = ContrastiveModel(config.model)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
 def save_text_encoder(model: ContrastiveModel, folder, command: str):
     """Ship the clean model's text tower on its own: the frozen encoder every generator reads."""
     return checkpoints.save(folder, TEXT_ENCODER, model.text.state_dict(), asdict(model.config.text), command,
@@ -178,7 +166,7 @@ def main(argv=None) -> int:
     parser.add_argument("--visual", choices=["image", "video"], default="image")
     parser.add_argument("--noise-aware", action="store_true", help="train on noisy images (needs shapes_clip)")
     parser.add_argument("--steps", type=int)
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = make_config(args.visual, args.noise_aware, **({"steps": args.steps} if args.steps else {}))

@@ -5,7 +5,7 @@ Contents
   CLASSICAL, STRENGTH, tune_classical four classical denoisers; each has one strength, a multiple of the
                                      known σ, tuned on the training photos (never on the held-out one)
   train_photo_denoiser               trains toolkit.models.photo_denoiser on random patches
-  load_photo_denoiser                the shipped checkpoint (hash and config checked)
+  (the shipped checkpoint loads through toolkit.zoo: zoo.load("photo_denoiser"))
   evaluate, format_table, compare_figure, main   the table, the figure and the command line:
       python -m toolkit.denoising train --preset cpu --out assets/checkpoints
       python -m toolkit.denoising demo --out outputs/
@@ -29,7 +29,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet
 from tqdm.auto import tqdm
 
-from toolkit import checkpoints
+from toolkit import checkpoints, zoo
 from toolkit.data.photos import TRAIN, PatchSampler, center_crop, held_out_photo, load_photo
 from toolkit.models.photo_denoiser import PhotoDenoiser, PhotoDenoiserConfig, get_config
 from toolkit.runtime import default_device, pick, seed_everything
@@ -197,23 +197,6 @@ def _train(config: PhotoDenoiserConfig, preset: str, seed: int, steps: int, prog
                    "cpu_seconds": time.process_time() - cpu_start, "threads": torch.get_num_threads()}
 
 
-def load_photo_denoiser(folder=checkpoints.ASSETS, preset: str | None = None) -> PhotoDenoiser:
-    """Build the model from the checkpoint manifest's config and load its weights (sha256 verified).
-
-    With `preset`, the manifest's config must equal that preset's, or CheckpointError is raised.
-    """
-    expected = asdict(get_config(preset)) if preset is not None else None
-    manifest = checkpoints.read_manifest(folder, NAME)
-    try:
-        config = PhotoDenoiserConfig(**manifest["config"])
-    except (KeyError, TypeError) as e:
-        raise checkpoints.CheckpointError(f"{NAME}.json has no usable config ({e}); retrain it.") from e
-    tensors, _ = checkpoints.load(folder, NAME, expected_config=expected or asdict(config))
-    model = PhotoDenoiser(config)
-    model.load_state_dict(tensors)
-    return model.eval()
-
-
 # ---------------------------------------------------------------- evaluation, figures, command line
 def evaluate(methods: dict, sigmas=SIGMAS, image: torch.Tensor | None = None, seed: int = 0,
              progress: bool = False) -> dict:
@@ -281,15 +264,15 @@ def main(argv=None) -> int:
     train.add_argument("--preset", default="cpu")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--steps", type=int, default=None, help="default: the preset's")
-    train.add_argument("--out", default=str(checkpoints.ASSETS))
+    train.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     train.add_argument("--threads", type=int, default=1, help="CPU threads for training (0: torch's choice)")
     demo = sub.add_parser("demo", help="denoise the held-out photo with the shipped checkpoint, save a figure")
     demo.add_argument("--out", default="outputs")
-    demo.add_argument("--checkpoints", default=str(checkpoints.ASSETS))
+    demo.add_argument("--checkpoints", default=None, help="the folder of photo_denoiser (default: the shipped one)")
     args = parser.parse_args(argv)
 
     if args.command == "train":
-        out = _writable_folder(args.out)
+        out = _writable_folder(checkpoints.resolve(args.out))
         model, history = train_photo_denoiser(args.preset, args.seed, args.steps, threads=args.threads or None)
         methods = {**CLASSICAL, "learned": model.denoise}
         table = evaluate(methods, progress=True)
@@ -309,7 +292,7 @@ def main(argv=None) -> int:
         out = _writable_folder(args.out)
         import matplotlib
         matplotlib.use("Agg")
-        fig, scores = compare_figure(load_photo_denoiser(args.checkpoints))
+        fig, scores = compare_figure(zoo.load(NAME, args.checkpoints))
         path = out / "photo_denoising_demo.png"
         fig.savefig(path, dpi=100, bbox_inches="tight")
         print("  ".join(f"{title}: {db:.2f} dB" for title, db in scores.items()))

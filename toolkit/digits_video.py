@@ -4,8 +4,8 @@
     python -m toolkit.digits_video train --stage dit --out assets/checkpoints
     python -m toolkit.eval.digits --out assets/metrics/digits.json        # the held-out numbers
 
-    pipe = pipeline()                                         # like TextToVideoPipeline.from_pretrained()
-    pipe("the digit 7 is moving up then down", seed=0).videos # (1, 3, 16, 32, 32)
+    pipe = TextToVideoPipeline.from_pretrained("digits_video_dit")     # toolkit.pipelines
+    pipe("the digit 7 is moving up then down", seed=0).videos          # (1, 3, 16, 32, 32)
 
 Four stages, each shipped with a manifest, each the shapes world's code with the digits world's data:
     classifier   digits_classifier: a small CNN that reads a digit from a 14 x 14 crop, trained on the training
@@ -24,28 +24,26 @@ import time
 from dataclasses import asdict, dataclass, replace
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints, contrastive, text_to_video
+from . import autoencoder, checkpoints, contrastive, text_to_video, zoo
 from .data import digits
-from .eval.digits import centres, crop, ink
+from .eval.digits import centres, classifier_accuracy, crop
+from .models.classifiers import DigitClassifier
 from .models.clip import ContrastiveConfig, ContrastiveModel
 from .models.text_encoder import TextEncoderConfig
-from .pipelines import TextToVideoPipeline
 from .runtime import pick
-from .text import TextConditioner, Tokenizer
+from .text import TextConditioner, Tokenizer, tokenizer_for
 from .train import ship
 
 STAGES = ("classifier", "vae", "text", "dit")
 NAMES = {"classifier": "digits_classifier", "vae": "digits_video_vae", "text": "digits_clip",
          "dit": "digits_video_dit"}
-EXAMPLE = "the digit 7 is moving up then down"
 
 
 def tokenizer() -> Tokenizer:
-    return Tokenizer(words=digits.words(), example=EXAMPLE)
+    return tokenizer_for(NAMES["text"])
 
 
 # ---------------------------------------------------------------- the judge: a digit classifier
@@ -62,21 +60,6 @@ class ClassifierConfig:
         object.__setattr__(self, "channels", tuple(self.channels))
 
 
-class DigitClassifier(nn.Module):
-    """Crops (B, 14, 14) in [0, 1], centred on the ink's centre of mass -> logits (B, 10)."""
-
-    def __init__(self, config: ClassifierConfig = ClassifierConfig()):
-        super().__init__()
-        a, b, c = config.channels
-        self.net = nn.Sequential(nn.Conv2d(1, a, 3, padding=1), nn.SiLU(),
-                                 nn.Conv2d(a, b, 3, stride=2, padding=1), nn.SiLU(),      # 7 x 7
-                                 nn.Conv2d(b, c, 3, stride=2, padding=1), nn.SiLU(),      # 4 x 4
-                                 nn.Flatten(), nn.Linear(c * 16, 10))
-
-    def forward(self, crops: torch.Tensor) -> torch.Tensor:
-        return self.net(crops[:, None])
-
-
 def classifier_batch(images, labels, n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """n training crops: random sprites, centred on their ink with up to a pixel of jitter, dimmed or brightened,
     sometimes blurred, with a little noise (what a decoded clip looks like), and their labels."""
@@ -91,7 +74,7 @@ def classifier_batch(images, labels, n: int, g: torch.Generator) -> tuple[torch.
 
 def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bool = True) -> DigitClassifier:
     torch.manual_seed(config.seed)
-    model, g = DigitClassifier(config), torch.Generator().manual_seed(config.seed)
+    model, g = DigitClassifier(config.channels), torch.Generator().manual_seed(config.seed)
     images, labels = digits.sprites("train")
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr)
     for _ in tqdm(range(config.steps), desc="digit classifier", disable=not progress):
@@ -104,13 +87,6 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bo
 
 
 @torch.no_grad()
-def classifier_accuracy(model: DigitClassifier, split: str = "eval") -> float:
-    """Top-1 accuracy on a sprite split's clean crops (the eval sprites: writers it never saw)."""
-    images, labels = digits.sprites(split)
-    padded = F.pad(images, (4, 4, 4, 4))
-    return float((model(crop(padded, centres(padded))).argmax(1) == labels).float().mean())
-
-
 # ---------------------------------------------------------------- the video VAE and the text model
 
 def vae_config(**overrides) -> autoencoder.AutoencoderConfig:
@@ -125,7 +101,7 @@ def clips(n: int, seed: int, split: str = "train") -> digits.DigitsBatch:
 
 def train_vae(config, out_dir=None, progress=True, command=None):
     model = autoencoder.make_model(config)
-    model.load_state_dict(autoencoder.load("video").state_dict())          # shapes_video_vae's weights
+    model.load_state_dict(zoo.load(autoencoder.NAMES["video"]).state_dict())      # shapes_video_vae's weights
     data = lambda k: clips(config.batch_size, seed=config.seed * 1_000_003 + k).video   # noqa: E731
     return autoencoder.train_model(config, out_dir, progress, command, model=model, data=data)
 
@@ -186,46 +162,11 @@ def dit_batches(config, text: TextConditioner, vae, progress=True):
     return batch
 
 
-def train_dit(config, out_dir=None, progress=True, command=None, folder=checkpoints.ASSETS):
-    text = text_conditioner(folder)
+def train_dit(config, out_dir=None, progress=True, command=None, folder=None):
+    """Notebook 08's training on the digit clips; the text tower and the VAE are the earlier stages', from folder."""
+    text = TextConditioner.from_pretrained(NAMES["text"], folder)
     return text_to_video.train_model(config, text, out_dir, progress, command,
-                                     data=dit_batches(config, text, load_vae(folder), progress))
-
-
-# ---------------------------------------------------------------- loading what was shipped
-
-def _load(stage: str, folder, config_class, make_model):
-    """Rebuild a stage's model from its manifest's config, then load its weights, verified against the manifest."""
-    config = config_class(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
-    tensors, _ = checkpoints.load(folder, NAMES[stage], expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
-def load_classifier(folder=checkpoints.ASSETS) -> DigitClassifier:
-    return _load("classifier", folder, ClassifierConfig, DigitClassifier)
-
-
-def load_vae(folder=checkpoints.ASSETS):
-    return _load("vae", folder, autoencoder.AutoencoderConfig, autoencoder.make_model)
-
-
-def load_clip(folder=checkpoints.ASSETS) -> ContrastiveModel:
-    return _load("text", folder, contrastive.ContrastiveTrainConfig, lambda config: ContrastiveModel(config.model))
-
-
-def text_conditioner(folder=checkpoints.ASSETS) -> TextConditioner:
-    return TextConditioner(load_clip(folder).text, tokenizer())
-
-
-def load_dit(folder=checkpoints.ASSETS):
-    return _load("dit", folder, text_to_video.TextToVideoConfig, text_to_video.make_model)
-
-
-def pipeline(folder=checkpoints.ASSETS) -> TextToVideoPipeline:
-    """Text to bouncing digits: digits_clip's text tower, digits_video_dit and digits_video_vae."""
-    return TextToVideoPipeline(load_dit(folder), load_vae(folder), text_conditioner(folder))
+                                     data=dit_batches(config, text, zoo.load(NAMES["vae"], folder), progress))
 
 
 # ---------------------------------------------------------------- the command line
@@ -247,7 +188,7 @@ def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> st
         factor = autoencoder.estimate_scaling_factor(model.eval(), x, torch.Generator().manual_seed(0))
         model.scaling_factor.fill_(factor)
         metrics = {"scaling_factor": factor, "train_seconds_this_session": round(time.perf_counter() - start),
-                   **vae_metrics(model, load_classifier(out), n=pick(200, 8))}
+                   **vae_metrics(model, zoo.load(NAMES["classifier"], out), n=pick(200, 8))}
         extra = {"latent_shape": list(model.latent_shape((1, 3, 16, 32, 32))[1:]),
                  "fine_tuned_from": autoencoder.NAMES["video"]}
         path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, extra,
@@ -272,7 +213,7 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
                         help="which to train (later stages load the earlier ones from --out)")
     parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     command = "python -m toolkit.digits_video " + " ".join(sys.argv[1:] if argv is None else argv)

@@ -108,14 +108,14 @@ def save_figure(fig, path: Path) -> Path:
 
 
 def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = 4.0,
-             sampler: str = "flow_heun", frames: int = 16, size: int = 32, folder=checkpoints.ASSETS,
+             sampler: str = "flow_heun", frames: int = 16, size: int = 32, folder=None,
              progress: bool = True) -> dict:
     """Generate one clip and write its files; returns {"paths", "asked", "seen", "seconds"}. Raises
     GenerateError (unwritable folder, unknown words, impossible sizes, missing or tampered weights)."""
     from .pipelines import TextToVideoPipeline
     out = check_folder(Path(out))
     try:
-        pipe = TextToVideoPipeline.from_pretrained(folder)
+        pipe = TextToVideoPipeline.from_pretrained(folder=folder)
     except (checkpoints.CheckpointError, FileNotFoundError) as e:
         raise GenerateError(str(e)) from e
     start = time.perf_counter()

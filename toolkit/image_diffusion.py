@@ -6,24 +6,23 @@ The same network is trained with two objectives:
   u = ε − x₀ along the straight path x_t = (1 − t)·x₀ + t·ε.
 
     python -m toolkit.image_diffusion train --objective epsilon --out assets/checkpoints
-    model = load("epsilon"); D = denoiser(model, "epsilon")      # then any sampler in toolkit.diffusion
+    model = zoo.load(name_of("epsilon")); D = denoiser(model, "epsilon")      # then any sampler in toolkit.diffusion
 
 Training images come from the shapes world's training split, rendered fresh at every step.
 """
 import argparse
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from . import checkpoints
 from .data import ShapesWorld, WorldConfig
 from .diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
                         flow_times, sample_dpmpp_2m, sample_flow_heun)
 from .eval import read_images
-from .models.unet import UNet
+from .models.unet import FlowTime, UNet
 from .runtime import pick
 from .train import TrainConfig, ship, train
 
@@ -48,17 +47,6 @@ class ImageDiffusionConfig:
 def schedule(objective: str):
     """The noise path the objective trains on."""
     return ddpm_schedule("linear") if objective == "epsilon" else FlowSchedule()
-
-
-class FlowTime(torch.nn.Module):
-    """The U-Net's time embedding is tuned for DDPM's 0..1000 scale: feed it 1000·t for t in [0, 1]."""
-
-    def __init__(self, unet: UNet):
-        super().__init__()
-        self.unet = unet
-
-    def forward(self, x, t, **cond):
-        return self.unet(x, 1000 * t, **cond)
 
 
 def make_model(config: ImageDiffusionConfig) -> torch.nn.Module:
@@ -111,22 +99,12 @@ def name_of(objective: str) -> str:
     return f"shapes_{objective}_unet"
 
 
-def load(objective: str, folder=checkpoints.ASSETS) -> torch.nn.Module:
-    """The shipped network for an objective, verified against its manifest."""
-    manifest = checkpoints.read_manifest(folder, name_of(objective))
-    config = ImageDiffusionConfig(**manifest["config"])
-    tensors, _ = checkpoints.load(folder, name_of(objective), expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.image_diffusion", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--objective", choices=OBJECTIVES, default="epsilon")
     parser.add_argument("--steps", type=int, default=ImageDiffusionConfig.steps)
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = ImageDiffusionConfig(objective=args.objective, steps=args.steps)

@@ -5,7 +5,7 @@
     python -m toolkit.sound_video train --stage joint --out assets/checkpoints
     python -m toolkit.eval.sync --out assets/metrics/sound_video.json     # synchrony and pitch, against the baseline
 
-    pipe = pipeline()
+    pipe = SoundVideoPipeline.from_pretrained()               # toolkit.pipelines.sound_video
     out = pipe("a big red circle moving left then right", seed=0)
     out.videos, out.audio            # (1, 3, 16, 32, 32) in [-1, 1] and (1, 16000) at 8 kHz: 2 s of both
 
@@ -31,21 +31,20 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints, text_to_video
+from . import autoencoder, checkpoints, text_to_video, zoo
 from .data import ShapesWorld, WorldConfig, caption
 from .data.sound import SAMPLES_PER_FRAME, soundtrack
-from .diffusion import FlowSchedule, flow_times
+from .diffusion import FlowSchedule
 from .diffusion.utils import randn_like
-from .models.audio_autoencoder import AudioAutoencoder, AudioAutoencoderConfig
+from .models.audio_autoencoder import AudioAutoencoder
 from .models.sound_video_dit import SoundVideoDiT
-from .pipelines.text_to_video import TextToVideoPipeline
+from .pipelines.sound_video import DEFAULT_GUIDANCE, FRAMES, IMAGE_SIZE, SoundVideoPipeline
 from .runtime import pick
 from .text import TextConditioner
 from .train import TrainConfig, ship, train
 
 STAGES = ("audio", "joint", "audio_only")
 NAMES = {"audio": "shapes_audio_ae", "joint": "shapes_sound_video_dit", "audio_only": "shapes_sound_dit"}
-FRAMES, IMAGE_SIZE = 16, 32
 
 
 # ---------------------------------------------------------------- the audio autoencoder
@@ -136,11 +135,11 @@ def batches(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDi
     """batches(k): batch_size joint latents of training clips, (B, L): a video latent sampled from the VAE's
     posterior (scaled) beside the clip's audio latent (scaled), and fresh captions of the clips, text-encoded.
     The audio-only baseline gets the audio latents alone, with the same captions."""
-    audio_ae = audio_ae or load_audio()
+    audio_ae = audio_ae or zoo.load(NAMES["audio"])
     clips = encode_sounds(config, audio_ae, progress)
     audio = clips["audio"] * audio_ae.scaling_factor
     if model.config.video is not None:
-        vae = vae or autoencoder.load("video")
+        vae = vae or zoo.load(autoencoder.NAMES["video"])
         video, scale = text_to_video.encode_clips(config.video_config(), vae, progress), float(vae.scaling_factor)
         if not torch.equal(video["motion"], clips["motion"]) or not torch.equal(video["shape"], clips["shape"]):
             raise RuntimeError("the latent cache's clips are not the clips whose sound was rendered: delete "
@@ -189,15 +188,16 @@ def loss_function(config: SoundVideoConfig, text: TextConditioner, model: SoundV
     return loss
 
 
-def train_model(config: SoundVideoConfig, out_dir=None, progress=True, command=None, audio_folder=checkpoints.ASSETS):
+def train_model(config: SoundVideoConfig, out_dir=None, progress=True, command=None, audio_folder=None):
     """Train (or resume) the joint model or the audio-only baseline: toolkit.train's TrainResult. The audio
     autoencoder comes from audio_folder; the text tower and the video VAE are the shipped ones."""
-    text = TextConditioner.from_pretrained(source=config.text)
+    text = TextConditioner.from_pretrained(config.text)
     model = make_model(config)
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))
-    data = batches(config, text, model, autoencoder.load("video"), load_audio(audio_folder), progress)
+    data = batches(config, text, model, zoo.load(autoencoder.NAMES["video"]), zoo.load(NAMES["audio"], audio_folder),
+                   progress)
     return train(model, loss_function(config, text, model), data, train_config, out_dir=out_dir, command=command,
                  progress=progress)
 
@@ -212,121 +212,9 @@ def stage_config(stage: str, **overrides):
     return replace(SoundVideoConfig(model=model), **(fast | overrides))
 
 
-# ---------------------------------------------------------------- loading what was shipped
-
-def load_audio(folder=checkpoints.ASSETS) -> AudioAutoencoder:
-    """The shipped audio autoencoder, verified against its manifest."""
-    config = AudioTrainConfig(**checkpoints.read_manifest(folder, NAMES["audio"])["config"])
-    tensors, _ = checkpoints.load(folder, NAMES["audio"], expected_config=asdict(config))
-    model = AudioAutoencoder.from_preset(config.model)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
-def load_dit(stage: str = "joint", folder=checkpoints.ASSETS) -> SoundVideoDiT:
-    """The shipped joint model (stage "joint") or the audio-only baseline ("audio_only")."""
-    config = SoundVideoConfig(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
-    tensors, _ = checkpoints.load(folder, NAMES[stage], expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
 # ---------------------------------------------------------------- generation
 
-@dataclass
-class SoundVideoOutput:
-    videos: torch.Tensor | None          # (B, 3, T, H, W) in [-1, 1] (None from the audio-only model)
-    audio: torch.Tensor                  # (B, T · 1000) waveforms in [-1, 1] at 8 kHz
-    prompts: list
-    unknown: list
-    trajectory: object = None            # joint latents x (steps+1, B, L) and x̂₀; decode with pipe.decode
-
-
-class SoundVideoPipeline(TextToVideoPipeline):
-    """Text to sound and video: notebook 08's pipeline on the joint latent, decoded by both decoders.
-
-        pipe = pipeline()                              # the joint model
-        pipe = pipeline("audio_only")                  # the baseline: sound only
-        out = pipe(["a small blue square moving up then down"], seed=0, steps=20)
-    """
-
-    def __init__(self, transformer: SoundVideoDiT, vae, audio_ae: AudioAutoencoder, text: TextConditioner):
-        super().__init__(transformer, vae, text, FRAMES, IMAGE_SIZE)
-        self.audio_ae = audio_ae
-
-    def sample_shape(self, batch: int) -> tuple:
-        return batch, sum(self.unet.config.sizes)
-
-    @torch.no_grad()
-    def decode(self, x: torch.Tensor) -> tuple:
-        """Joint latents (B, L) -> (videos (B, 3, T, H, W) or None, waveforms (B, samples))."""
-        video, audio = self.unet.split(x)
-        return (None if video is None else self.vae.from_latent(video).clamp(-1, 1)), self.audio_ae.from_latent(audio)
-
-    @torch.no_grad()
-    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 4.0, sampler="flow_heun",
-                 num_videos: int = 1, strict: bool = False, return_trajectory: bool = False,
-                 progress: bool = False) -> SoundVideoOutput:
-        """prompt: a string or a list; each prompt gives num_videos clips with sound from noise drawn with `seed`."""
-        prompts = self._prompts(prompt, num_videos, 64, "videos")
-        (videos, audio), tokens, trajectory = self._generate(prompts, self.sample_shape(len(prompts)), seed, steps,
-                                                             guidance_scale, sampler, "cfg", strict,
-                                                             return_trajectory, progress)
-        return SoundVideoOutput(videos, audio, prompts, tokens.unknown, trajectory)
-
-
-    @torch.no_grad()
-    def sound_for(self, videos: torch.Tensor, prompt, seed: int = 0, steps: int = 20,
-                  guidance_scale: float = 4.0) -> torch.Tensor:
-        """Sound for clips that already exist (video-to-audio, the job of Movie Gen's second stage), from the
-        joint model: the picture's latent stays clean, told noise level 0, while the sound is sampled from noise
-        with flow Euler and classifier-free guidance. videos (B, 3, T, H, W) in [-1, 1]; one prompt or one per
-        clip. Returns (B, samples) waveforms."""
-        if self.unet.config.video is None:
-            raise ValueError("sound_for needs the joint model, which sees the picture; pipeline('joint')")
-        if not isinstance(videos, torch.Tensor) or videos.ndim != 5 or videos.shape[1:3] != (3, self.frames):
-            got = tuple(videos.shape) if isinstance(videos, torch.Tensor) else type(videos).__name__
-            raise ValueError(f"videos must be clips (B, 3, {self.frames}, H, W) in [-1, 1], got {got}")
-        B = len(videos)
-        prompts = [prompt] * B if isinstance(prompt, str) else self._prompts(prompt, 1, 64, "videos")
-        if len(prompts) != B:
-            raise ValueError(f"{len(prompts)} prompts for {B} clips: pass one prompt, or one per clip")
-        self._check(steps, "flow_euler", "cfg")
-        g = torch.Generator().manual_seed(seed)
-        video = self.vae.to_latent(videos, g).flatten(1)                       # (B, N_video), clean
-        audio = torch.randn(B, self.unet.config.sizes[1], generator=g)          # (B, N_audio), noise
-        cond, null = self.text(prompts, warn=False), self.text.null(B)
-        times = flow_times(steps)
-        for t, t_next in zip(times[:-1].tolist(), times[1:].tolist()):
-            x, levels = torch.cat([video, audio], dim=1), torch.tensor([[0.0, t]]).expand(B, 2)
-            u_cond, u_null = self.unet(x, levels, **cond), self.unet(x, levels, **null)
-            u = u_null + guidance_scale * (u_cond - u_null)                    # classifier-free guidance
-            audio = audio + (t_next - t) * u[:, video.shape[1]:]                # Euler, on the sound alone
-        return self.audio_ae.from_latent(audio.view(B, *self.unet.config.audio))
-
-
-def pipeline(stage: str = "joint", folder=checkpoints.ASSETS) -> SoundVideoPipeline:
-    """The shipped joint model (or the audio-only baseline), the video VAE, the audio autoencoder, the text tower."""
-    if stage not in ("joint", "audio_only"):
-        raise ValueError(f"stage must be 'joint' or 'audio_only', got {stage!r}")
-    dit = load_dit(stage, folder)
-    config = SoundVideoConfig(**checkpoints.read_manifest(folder, NAMES[stage])["config"])
-    return SoundVideoPipeline(dit, autoencoder.load("video", folder), load_audio(folder),
-                              TextConditioner.from_pretrained(folder, config.text))
-
-
-def separate(prompts, seed: int = 0, steps: int = 20, guidance_scale: float = 4.0, folder=checkpoints.ASSETS,
-             pipes: tuple | None = None) -> SoundVideoOutput:
-    """The baseline: the video from notebook 08's shapes_video_dit and the sound from shapes_sound_dit, each
-    generated from the prompt alone. pipes: (video pipeline, audio pipeline), to load them once."""
-    video_pipe, audio_pipe = pipes or (TextToVideoPipeline.from_pretrained(folder), pipeline("audio_only", folder))
-    videos = video_pipe(prompts, seed=seed, steps=steps, guidance_scale=guidance_scale).videos
-    sound = audio_pipe(prompts, seed=seed, steps=steps, guidance_scale=guidance_scale)
-    return replace(sound, videos=videos)
-
-
-def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = 4.0,
+def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE,
              pipe: SoundVideoPipeline | None = None) -> dict:
     """One clip with its sound: writes <prompt>-seed<N>.mp4 (H.264 picture, AAC sound) and <prompt>-seed<N>-sound.png
     (frames over waveform and spectrogram, the bounces seen and the clicks heard marked) into `out`; returns
@@ -339,7 +227,7 @@ def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidanc
     from .viz.animation import save_with_sound
     from .viz.sound import sound_figure
     out = check_folder(Path(out))
-    result = (pipe or pipeline())(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale)
+    result = (pipe or SoundVideoPipeline.from_pretrained())(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale)
     video, audio = result.videos[0], result.audio[0]
     (bounces,), (clicks,) = events(video[None], audio[None])
     stem = file_stem(prompt, seed)
@@ -381,7 +269,7 @@ def main(argv=None) -> int:
     parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
                         help="which to train (later stages load the audio autoencoder from --out)")
     parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
-    parser.add_argument("--out", default=None, help="train: where the shipped weights go (default assets/checkpoints); "
+    parser.add_argument("--out", default=None, help="train: where the weights go (default: the shipped checkpoints); "
                                                      "generate: where the files go (default outputs/)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
@@ -393,7 +281,6 @@ def main(argv=None) -> int:
               f"bounces seen at frames {result['bounces']}, clicks heard at frames {result['clicks']}, "
               f"hum at {result['pitch_hz']:.0f} Hz")
         return 0
-    args.out = args.out or str(checkpoints.ASSETS)
     command = "python -m toolkit.sound_video " + " ".join(sys.argv[1:] if argv is None else argv)
     for stage in STAGES:
         if stage in args.stage:

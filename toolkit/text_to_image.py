@@ -18,15 +18,14 @@ frozen; each training image is encoded and its latent sampled from q(z | x), as 
 import argparse
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 
-from . import autoencoder, checkpoints
+from . import autoencoder, zoo
 from .data import ShapesWorld, WorldConfig
 from .diffusion import FlowSchedule, diffusion_loss
-from .image_diffusion import FlowTime
-from .models.unet import UNet
+from .models.unet import FlowTime, UNet
 from .text import TextConditioner
 from .train import TrainConfig, ship, train
 
@@ -76,7 +75,7 @@ def batches(config: TextToImageConfig, text: TextConditioner, vae=None):
     sampled from q(z | x) with a generator seeded by k) and their captions, encoded by the frozen text encoder."""
     world = ShapesWorld(WorldConfig(frames=1, height=config.image_size, width=config.image_size))
     if config.latent and vae is None:
-        vae = autoencoder.load("image")
+        vae = zoo.load(autoencoder.NAMES["image"])
 
     def batch(k):
         b = world.sample(config.batch_size, seed=config.seed * 1_000_003 + k, split="train")
@@ -109,21 +108,12 @@ def train_model(config: TextToImageConfig, text: TextConditioner | None = None, 
                  out_dir=out_dir, command=command, progress=progress)
 
 
-def load(folder=checkpoints.ASSETS, name: str = NAME) -> torch.nn.Module:
-    """A shipped text-to-image network (NAME, or LATENT_NAME for latents), verified against its manifest."""
-    config = TextToImageConfig(**checkpoints.read_manifest(folder, name)["config"])
-    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_image", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--steps", type=int, default=TextToImageConfig.steps)
     parser.add_argument("--latent", action="store_true", help="diffuse shapes_vae latents (shapes_latent_text_unet)")
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = latent_config(steps=args.steps) if args.latent else TextToImageConfig(steps=args.steps)

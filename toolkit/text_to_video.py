@@ -21,14 +21,14 @@ import hashlib
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints
+from . import autoencoder, checkpoints, zoo
 from .data import ShapesWorld, WorldConfig, caption
 from .models.video_dit import VideoDiT
 from .text import TextConditioner
@@ -118,7 +118,7 @@ def encode_clips(config: TextToVideoConfig, vae, progress: bool = True) -> dict:
 def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress: bool = True):
     """batches(k): batch_size clips of the cache drawn with a generator seeded by k: their scaled latents
     (B, C, T', H', W') sampled from q(z | x), and fresh captions of their attributes, text-encoded."""
-    vae = vae or autoencoder.load("video")
+    vae = vae or zoo.load(autoencoder.NAMES["video"])
     cache = encode_clips(config, vae, progress)
     scale = float(vae.scaling_factor)
     world = ShapesWorld(WorldConfig(frames=config.frames, height=config.image_size, width=config.image_size))
@@ -137,7 +137,7 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
 def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
                 command=None, data=None):
     """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
-    text = text or TextConditioner.from_pretrained(source=config.text)
+    text = text or TextConditioner.from_pretrained(config.text)
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, seed=config.seed,
                                            checkpoint_every=max(1, min(250, config.steps)))
@@ -146,21 +146,12 @@ def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, 
                  command=command, progress=progress)
 
 
-def load(folder=checkpoints.ASSETS, name: str = NAME) -> VideoDiT:
-    """The shipped video transformer, verified against its manifest."""
-    config = TextToVideoConfig(**checkpoints.read_manifest(folder, name)["config"])
-    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
-    model = make_model(config)
-    model.load_state_dict(tensors)
-    return model.eval().requires_grad_(False)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_video", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     parser.add_argument("--steps", type=int, default=None, help="default: the preset's")
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = PRESETS[args.preset]

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from . import checkpoints, text_to_image
+from . import text_to_image, zoo
 from .data import ShapesWorld, WorldConfig
-from .image_diffusion import FlowTime
 from .models.spacetime_unet import SpaceTimeUNet
+from .models.unet import FlowTime
 from .text import TextConditioner
 from .text_to_image import loss_function
 from .train import TrainConfig, ship, train
@@ -44,9 +44,9 @@ class VideoDiffusionConfig:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
 
 
-def make_model(config: VideoDiffusionConfig, folder=checkpoints.ASSETS) -> FlowTime:
+def make_model(config: VideoDiffusionConfig, folder=None) -> FlowTime:
     """The inflated model: the shipped image U-Net's weights in the spatial layers, zero temporal layers."""
-    image = text_to_image.load(folder, config.image_model).unet
+    image = zoo.load(config.image_model, folder).unet
     torch.manual_seed(config.seed)
     model = SpaceTimeUNet(type(image)(image.config)).load_image_weights(image.state_dict())
     model.unet.requires_grad_(not config.freeze_spatial)
@@ -74,31 +74,11 @@ def train_model(config: VideoDiffusionConfig, text: TextConditioner | None = Non
                  out_dir=out_dir, command=command, progress=progress)
 
 
-def is_shipped(config: VideoDiffusionConfig, name: str) -> bool:
-    """Which tensors the checkpoint holds: with the spatial layers frozen, only the temporal ones. The others are
-    config.image_model's, shipped already (shipping them twice would cost 3.7 of the 40 MB of assets/)."""
-    return not config.freeze_spatial or name.startswith("unet.temporal.")
-
-
-def load(folder=checkpoints.ASSETS, name: str = NAME) -> FlowTime:
-    """The shipped space-time U-Net (its temporal layers on the image model's), verified against its manifest."""
-    config = VideoDiffusionConfig(**checkpoints.read_manifest(folder, name)["config"])
-    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
-    model = make_model(config, folder)
-    expected = {k for k in model.state_dict() if is_shipped(config, k)}
-    if set(tensors) != expected:
-        raise checkpoints.CheckpointError(
-            f"{name}: the weights file holds {len(tensors)} tensors, the model needs {len(expected)} "
-            f"({sorted(set(tensors) ^ expected)[:3]} ...); retrain with `python -m toolkit.video_diffusion train`")
-    model.load_state_dict(tensors, strict=False)
-    return model.eval().requires_grad_(False)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.video_diffusion", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train"])
     parser.add_argument("--steps", type=int, default=VideoDiffusionConfig.steps)
-    parser.add_argument("--out", default=str(checkpoints.ASSETS), help="where the shipped weights go")
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
     args = parser.parse_args(argv)
     config = VideoDiffusionConfig(steps=args.steps)
@@ -107,7 +87,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
     path = ship(result, args.out, NAME, config, command, time.perf_counter() - start,
-                keep=lambda name: is_shipped(config, name))
+                keep=lambda key: zoo.shipped_tensor(NAME, asdict(config), key))
     print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
     return 0
 

@@ -30,7 +30,7 @@ classical methods that came before deep learning.
 import matplotlib.pyplot as plt
 import torch
 
-from toolkit import checkpoints
+from toolkit import zoo
 from toolkit import denoising as D
 from toolkit.data import photos
 from toolkit.exercises import check
@@ -171,12 +171,12 @@ ax.grid(alpha=0.3)
 The run above is the full one in full mode (about five minutes on one free CPU core, longer when other jobs
 share the machine) and a 30-step sketch in fast mode.
 Either way, here is the checkpoint that ships in `assets/checkpoints/`, trained by the command in its
-manifest. `load_photo_denoiser` builds the network from the manifest's config and refuses weights whose
+manifest. `zoo.load` builds the network from the manifest's config and refuses weights whose
 sha256 does not match.
 """),
 ("code", r"""
-learned = D.load_photo_denoiser()
-manifest = checkpoints.read_manifest(checkpoints.ASSETS, D.NAME)
+learned = zoo.load(D.NAME)
+manifest = zoo.manifest(D.NAME)
 print("command:", manifest["command"])
 print(f"trained in {manifest['metrics']['train_seconds']:.0f} s, {manifest['metrics']['steps']} steps")
 print(f"this session's model at σ = 25: {D.psnr(clean, model.denoise(noisy, sigma)):.2f} dB, "

@@ -23,7 +23,7 @@ backwards: start from static, remove a little noise, repeat, until an image is l
 import matplotlib.pyplot as plt
 import torch
 
-from toolkit import image_diffusion
+from toolkit import image_diffusion, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import ddpm_schedule, ddpm_sigmas, q_sample, sample_ddpm, snr
 from toolkit.eval import read_images
@@ -126,7 +126,7 @@ the right size is added:
 $$x_{t-1} = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\hat x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t} x_t + \sqrt{\tilde\beta_t}\, z .$$
 """),
 ("code", r"""
-model = image_diffusion.load("epsilon")                       # hash-checked against its manifest
+model = zoo.load("shapes_epsilon_unet")                       # hash-checked against its manifest
 D = image_diffusion.denoiser(model, "epsilon")                # D(x, sigma) -> predicted x0
 steps = pick(1000, 25)
 sigmas = ddpm_sigmas(schedule, steps)                         # the noise levels the sampler visits

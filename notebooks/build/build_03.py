@@ -29,14 +29,14 @@ import torch
 from matplotlib.ticker import LogFormatter
 from tqdm.auto import tqdm
 
-from toolkit import image_diffusion
+from toolkit import image_diffusion, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import (FlowDenoiser, FlowSchedule, GaussianData, ddpm_sigmas, flow_times,
                                prediction_target, sample_ddim, sample_ddpm, sample_dpmpp_2m, sample_euler,
                                sample_flow_euler, sample_flow_heun, sample_heun, sigmas_from_flow_times)
 from toolkit.diffusion.toy import (GaussianMixture, bend, flow_coordinates, sample_vp_euler, straightness,
                                    vp_coordinates)
-from toolkit.eval.frechet import features, frechet_distance, load_classifier
+from toolkit.eval.frechet import features, frechet_distance
 from toolkit.runtime import fast_mode, pick
 from toolkit.viz import to_numpy_image
 
@@ -86,7 +86,7 @@ SAMPLERS = {"DDPM": sample_ddpm, "DDIM": sample_ddim, "Heun": sample_heun, "DPM-
 CALLS = {"DDPM": lambda n: n, "DDIM": lambda n: n, "Heun": lambda n: 2 * n - 1,   # network calls for n steps
          "DPM-Solver++(2M)": lambda n: n, "flow Euler": lambda n: n, "flow Heun": lambda n: 2 * n - 1}
 
-model = image_diffusion.load("epsilon")                       # hash-checked against its manifest
+model = zoo.load("shapes_epsilon_unet")                       # hash-checked against its manifest
 D = image_diffusion.denoiser(model, "epsilon")                # D(x, sigma) -> predicted x0
 noise = torch.randn(N, 3, 32, 32, generator=torch.Generator().manual_seed(0))
 
@@ -135,7 +135,7 @@ Two measurements for each sampler and step count, on all the samples just drawn:
   *real* images (the average of five draws): the best this measurement can say at this sample size.
 """),
 ("code", r"""
-classifier = load_classifier()
+classifier = zoo.load("feature_classifier")
 world = ShapesWorld(WorldConfig(frames=1))
 real = features(classifier, world.sample(2000, seed=10**6, split="train").images)     # (2000, 128)
 floor = sum(frechet_distance(features(classifier, world.sample(N, seed=10**6 + k, split="train").images), real)
@@ -223,7 +223,7 @@ image as well as the noise) and falls the same way. The shipped velocity model w
 flow Euler and flow Heun, on evenly spaced times, from the same noise as before:
 """),
 ("code", r"""
-velocity_model = image_diffusion.load("velocity")
+velocity_model = zoo.load("shapes_velocity_unet")
 Dv = FlowDenoiser(velocity_model, "velocity")                 # D(x, t) = x - t * u(x, t)
 FLOW_SAMPLERS = {"flow Euler": sample_flow_euler, "flow Heun": sample_flow_heun}
 

@@ -23,14 +23,13 @@ This notebook builds that second model from scratch, and both ways of steering w
 6. A **playground** to try your own prompts.
 """),
 ("code", r"""
-import json
 import warnings
 
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import checkpoints, contrastive, text_to_image
+from toolkit import checkpoints, contrastive, text_to_image, zoo
 from toolkit.data import ShapesWorld, WorldConfig, vocab
 from toolkit.diffusion.guidance import classifier_free_guidance
 from toolkit.eval.adherence import adherence, heldout_prompts
@@ -91,7 +90,7 @@ that colour words matter more than word order:
 """),
 ("code", r"""
 text = TextConditioner.from_pretrained()          # the frozen text encoder every generator of the course reads
-clip = contrastive.load("shapes_clip")            # the contrastive model it comes from (section 2)
+clip = zoo.load("shapes_clip")            # the contrastive model it comes from (section 2)
 prompts = ["a red circle", "a scarlet disc", "a crimson ball", "a circle that is red", "a blue circle",
            "a red square", "a blue square", "a small red circle", "a large red circle"]
 tokens = tokenizer(prompts)
@@ -182,7 +181,7 @@ so the new image encoder learns to land in the same space (`python -m toolkit.co
 How well each model reads a noisy image:
 """),
 ("code", r"""
-noisy = contrastive.load("shapes_clip_noisy")
+noisy = zoo.load("shapes_clip_noisy")
 times = pick([0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [0.0, 0.5, 0.9])
 per = pick(2, 1)
 curves = {"clean model": [contrastive.retrieval_accuracy(clip, "wording", per, t=t)["top1"] for t in times],
@@ -277,7 +276,7 @@ images of the same attributes. The full sweep is a script, `python -m toolkit.ev
 15 minutes); its results are shipped in `assets/metrics/text_to_image.json`:
 """),
 ("code", r"""
-sweep = json.loads((checkpoints.ASSETS.parent / "metrics" / "text_to_image.json").read_text())
+sweep = checkpoints.metrics("text_to_image")
 rows = sweep["rows"]
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))

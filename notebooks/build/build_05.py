@@ -25,7 +25,6 @@ compressor and measures what it costs, including against real video codecs.
 5. A **latent explorer**: encode a clip, push its latent channels, decode.
 """),
 ("code", r"""
-import json
 import math
 
 import matplotlib.pyplot as plt
@@ -33,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from toolkit import autoencoder, checkpoints
+from toolkit import autoencoder, checkpoints, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.data.photos import center_crop, load_photo
 from toolkit.eval import attribute_accuracy, codecs, read_clips
@@ -101,8 +100,8 @@ about 17 minutes on 2 cores). Eight pictures it never saw, from attribute combin
 through both models; under each reconstruction its error map, $|x - \hat x|$ averaged over colour:
 """),
 ("code", r"""
-vae = autoencoder.load("image")
-image_manifest = checkpoints.read_manifest(checkpoints.ASSETS, "shapes_vae")
+vae = zoo.load("shapes_vae")
+image_manifest = zoo.manifest("shapes_vae")
 x, _ = autoencoder.pictures(config, 8, seed=autoencoder.EVAL_SEED, split="heldout")
 rows = {"original": x,
         f"live, {config.steps} steps": autoencoder.reconstruct(live, x),
@@ -280,8 +279,8 @@ the past. The shipped model (`python -m toolkit.autoencoder train --kind video`,
 held-out clips, beside the image VAE applied frame by frame:
 """),
 ("code", r"""
-video_vae = autoencoder.load("video")
-video_manifest = checkpoints.read_manifest(checkpoints.ASSETS, "shapes_video_vae")
+video_vae = zoo.load("shapes_video_vae")
+video_manifest = zoo.manifest("shapes_video_vae")
 video_config = autoencoder.make_config("video")
 clips, clip_batch = autoencoder.pictures(video_config, pick(32, 4), seed=autoencoder.EVAL_SEED, split="heldout")
 by_frame, image_bits = codecs.vae_point(vae, clips, bits_per_value=16)       # the image VAE on every frame
@@ -374,7 +373,7 @@ counted as stored, at 16 bits (float16), 8 and 4 bits per value, with no entropy
 counting, which matter at 32×32, are in `toolkit/eval/codecs.py`. The shipped table:
 """),
 ("code", r"""
-table = json.loads((checkpoints.ASSETS.parent / "metrics" / "rate_distortion.json").read_text())
+table = checkpoints.metrics("rate_distortion")
 rd_rows = table["rows"]
 fig, ax = plt.subplots(figsize=(8, 4.4))
 codecs.plot(rd_rows, ax=ax)

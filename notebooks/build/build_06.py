@@ -24,14 +24,13 @@ generator works this way. This notebook does it to the model of notebook 04 and 
    and a live re-count of the FLOPs.
 """),
 ("code", r"""
-import json
 import math
 
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from toolkit import autoencoder, checkpoints, text_to_image
+from toolkit import checkpoints, text_to_image, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import FlowSchedule, Trajectory, prediction_target, q_sample
 from toolkit.eval.cost import count_flops
@@ -55,7 +54,7 @@ preset of notebooks 02 and 04: levels of 32, 16 and 8 pixels) and one for the sh
 """),
 ("code", r"""
 # NBVAL_CHECK_OUTPUT
-vae = autoencoder.load("image")                                   # the shipped image VAE of notebook 05, frozen
+vae = zoo.load("shapes_vae")                                   # the shipped image VAE of notebook 05, frozen
 x_shape = (1, 3, 32, 32)
 z_shape = vae.latent_shape(x_shape)                               # (1, 4, 8, 8)
 for name, config, shape in (("pixel", text_to_image.TextToImageConfig(), x_shape),
@@ -154,7 +153,7 @@ replaced by the empty prompt for classifier-free guidance. The shipped model ran
 text = TextConditioner.from_pretrained()                          # the frozen text encoder of notebook 04
 live_config = text_to_image.latent_config(steps=pick(150, 20))
 result = text_to_image.train_model(live_config, text)
-latent_manifest = checkpoints.read_manifest(checkpoints.ASSETS, text_to_image.LATENT_NAME)
+latent_manifest = zoo.manifest(text_to_image.LATENT_NAME)
 
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 ax.plot(result.losses, lw=1, label=f"live: {live_config.steps} steps")
@@ -193,7 +192,7 @@ neither model ever saw a red triangle.
 """),
 ("code", r"""
 pixel_pipe = TextToImagePipeline.from_pretrained(classifier=False)   # notebook 04's model
-latent_pipe = TextToImagePipeline.from_pretrained(latent=True)       # shapes_latent_text_unet + shapes_vae
+latent_pipe = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")       # shapes_latent_text_unet + shapes_vae
 pipes = {"pixel U-Net (notebook 04)": pixel_pipe, "latent U-Net + VAE decoder": latent_pipe}
 show = ["a large blue square", "a small yellow circle", "a big magenta cross", "a tiny cyan triangle",
         "a green square", "a red triangle"]
@@ -309,7 +308,7 @@ The promise of latent diffusion is cost, so it is measured, not assumed, by one 
   notebook 04: 200 prompts in unseen wordings and 100 naming held-out (colour, shape) pairs.
 """),
 ("code", r"""
-cost = json.loads((checkpoints.ASSETS.parent / "metrics" / "latent_cost.json").read_text())
+cost = checkpoints.metrics("latent_cost")
 measured, ratio = cost["rows"], cost["pixel_over_latent"]
 names = list(measured)                                            # ["pixel", "latent"]
 

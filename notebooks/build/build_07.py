@@ -21,13 +21,11 @@ This notebook treats a clip as **one volume** of frames and denoises it as one, 
 5. The cost of doing this in pixels, against the latent transformer of notebook 08.
 """),
 ("code", r"""
-import json
-
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import checkpoints, text_to_image, video_diffusion
+from toolkit import checkpoints, video_diffusion, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import read_clips
 from toolkit.eval.cost import count_flops, wall_times
@@ -79,7 +77,7 @@ The latent text-to-image model of notebook 06, asked for 16 frames of the same p
 noise (`per_frame_video`), and once more with the same noise for every frame:
 """),
 ("code", r"""
-image_pipe = TextToImagePipeline.from_pretrained(latent=True)
+image_pipe = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")
 prompt = "a large red circle moving left"
 flicker = per_frame_video(image_pipe, [prompt], seed=0)
 still = per_frame_video(image_pipe, [prompt], seed=0, same_noise=True)
@@ -111,7 +109,7 @@ initialised to zero, so a fresh space-time U-Net **is** the image model applied 
 image weights can be copied in ("inflation") and training only has to learn what ties the frames together.
 """),
 ("code", r"""
-image_model = text_to_image.load()                                      # the pixel text-to-image U-Net of notebook 04
+image_model = zoo.load("shapes_text_unet")                                      # the pixel text-to-image U-Net of notebook 04
 video_model = SpaceTimeUNet(type(image_model.unet)(image_model.unet.config)).load_image_weights(
     image_model.unet.state_dict()).eval()
 text = TextConditioner.from_pretrained()
@@ -140,7 +138,7 @@ ax.legend()
 fig.tight_layout()
 """),
 ("code", r"""
-video_pipe = TextToVideoPipeline.pixel_unet()                          # the shipped space-time U-Net, in pixels
+video_pipe = TextToVideoPipeline.from_pretrained("shapes_spacetime_unet")                          # the shipped space-time U-Net, in pixels
 prompts = [prompt, "a small blue square moving up then down", "a big yellow triangle drifting down-right"]
 videos = video_pipe(prompts, seed=0, steps=20).videos
 display(inline(videos, fps=8, scale=2.0, title="space-time U-Net"))
@@ -187,7 +185,7 @@ fig.suptitle("Temporal attention at t = 0.5 (mean over pixels and heads)", fonts
 explains the prompt sets). Consistency, side by side:
 """),
 ("code", r"""
-rows = json.loads((checkpoints.ASSETS.parent / "metrics" / "text_to_video.json").read_text())["rows"]
+rows = checkpoints.metrics("text_to_video")["rows"]
 print(f"{'model':34s} {'prompts':12s} {'n':>4s} {'id-chg':>7s} {'jerk px':>8s} {'motion':>7s} {'joint':>6s}")
 for r in rows:
     print(f"{r['model']:34s} {r['prompts']:12s} {r['n']:4d} {r['identity_changes']:7.2f} {r['path_jerk_px']:8.2f} "

@@ -25,14 +25,13 @@ decodes the result into frames.
 6. Other samplers (diffusers' schedulers drive the same model), and a playground.
 """),
 ("code", r"""
-import json
 import warnings
 
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import autoencoder, checkpoints, text_to_video
+from toolkit import checkpoints, text_to_video, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import read_clips
 from toolkit.generate import obeys, progression_figure, verdict
@@ -64,7 +63,7 @@ Sora's report calls these **spacetime patches**. What one token covers in the cl
 ("code", r"""
 world = ShapesWorld(WorldConfig())
 clip = world.sample(1, seed=3, split="heldout").video
-vae = autoencoder.load("video")
+vae = zoo.load("shapes_video_vae")
 latent = vae.to_latent(clip)
 print("clip", tuple(clip.shape), "->", "latent", tuple(latent.shape))
 patches_figure(clip[0], latent_shape=tuple(latent.shape[1:]));
@@ -121,7 +120,7 @@ gates have grown, and they depend on the time: the network treats a nearly clean
 noise.
 """),
 ("code", r"""
-model = text_to_video.load()
+model = zoo.load("shapes_video_dit")
 text = TextConditioner.from_pretrained()
 fresh = VideoDiT(model.config)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters; a fresh model's output is all zeros:",
@@ -165,7 +164,7 @@ config = text_to_video.TextToVideoConfig(steps=pick(150, 4), clips=pick(1024, 64
 live = text_to_video.train_model(config)
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(live.losses, lw=1, label=f"live run ({config.steps} steps)")
-shipped_losses = checkpoints.read_manifest(checkpoints.ASSETS, text_to_video.NAME)["metrics"]
+shipped_losses = zoo.manifest(text_to_video.NAME)["metrics"]
 ax.axhline(shipped_losses["final_loss_mean_last_100"], color="C1", ls="--", label="shipped model, last 100 steps")
 ax.set(xlabel="step", ylabel="flow-matching loss", title="Training the video transformer", ylim=(0, 2.2))
 ax.legend()
@@ -233,7 +232,7 @@ reader, which shares nothing with the model, judges each clip: shape, colour, si
 reader's own ceiling), and the text-to-image model run once per frame (notebook 07's baseline).
 """),
 ("code", r"""
-table = json.loads((checkpoints.ASSETS.parent / "metrics" / "text_to_video.json").read_text())
+table = checkpoints.metrics("text_to_video")
 rows = table["rows"]
 print(f"{'model':32s} {'prompts':12s} {'n':>4s} " + " ".join(f"{k:>7s}" for k in
       ("colour", "shape", "size", "motion", "joint", "id-chg", "jerk px")))

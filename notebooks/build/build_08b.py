@@ -21,13 +21,12 @@ has seen zeros moving in other ways and other digits moving up and down, never t
 4. Measure it on the held-out combinations and on seen ones, and ask what that gap means.
 """),
 ("code", r"""
-import json
-
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import autoencoder, checkpoints, digits_video
+from toolkit import autoencoder, checkpoints, digits_video, zoo
+from toolkit.pipelines import TextToVideoPipeline
 from toolkit.data import digits
 from toolkit.eval import digits as judge
 from toolkit.runtime import fast_mode, pick
@@ -115,8 +114,8 @@ On sprites from the writers it never saw, and on real clips drawn with them, the
 ceiling any generator can reach under it:
 """),
 ("code", r"""
-classifier = digits_video.load_classifier()
-print(f"classifier on the 360 evaluation sprites: {digits_video.classifier_accuracy(classifier, 'eval'):.1%}")
+classifier = zoo.load("digits_classifier")
+print(f"classifier on the 360 evaluation sprites: {judge.classifier_accuracy(classifier, 'eval'):.1%}")
 prompts, truths = judge.prompt_set("held-out")
 real = judge.real_clips(truths[::4])
 print("judge on real clips of the held-out pairs:", judge.accuracy(judge.read_clips(real, classifier), truths[::4]))
@@ -152,7 +151,7 @@ production teams adapt a pretrained VAE to a new kind of picture instead of trai
 """),
 ("code", r"""
 held = world.sample(2, seed=5, split="heldout")
-shapes_vae, digits_vae = autoencoder.load("video"), digits_video.load_vae()
+shapes_vae, digits_vae = zoo.load("shapes_video_vae"), zoo.load("digits_video_vae")
 rows = {"original": held.video, "shapes world's VAE": autoencoder.reconstruct(shapes_vae, held.video),
         "digits VAE": autoencoder.reconstruct(digits_vae, held.video)}
 fig, axes = plt.subplots(3, 1, figsize=(9, 3.4))
@@ -168,7 +167,7 @@ fig.tight_layout()
 Now text to video. One prompt for each held-out pair: combinations the model never saw.
 """),
 ("code", r"""
-pipe = digits_video.pipeline()
+pipe = TextToVideoPipeline.from_pretrained("digits_video_dit")
 heldout = [f"the digit {d} is moving {m}" for d, m in digits.combinations("heldout")]
 out = pipe(heldout, seed=0, steps=20, guidance_scale=4.0)
 display(inline(out.videos, fps=8, scale=3.0))
@@ -184,7 +183,7 @@ scale 4, and judges each: digit, motion, and both ("joint"). Beside them, real c
 drawn with the evaluation sprites. The committed table:
 """),
 ("code", r"""
-table = json.loads((checkpoints.ASSETS.parent / "metrics" / "digits.json").read_text())
+table = checkpoints.metrics("digits")
 print(f"{'':28s} {'prompts':9s} {'n':>4s} {'digit':>6s} {'motion':>7s} {'joint':>6s}")
 for r in table["rows"]:
     print(f"{r['model']:28s} {r['prompts']:9s} {r['n']:4d} {r['digit']:6.1%} {r['motion']:7.1%} {r['joint']:6.1%}")

@@ -25,13 +25,12 @@ compare with the obvious alternative: two separate models, one for the picture a
 5. Measure synchrony and pitch, against the separate-models baseline.
 """),
 ("code", r"""
-import json
-
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio, Video, display
 
-from toolkit import checkpoints, sound_video
+from toolkit import checkpoints, sound_video, zoo
+from toolkit.pipelines import SoundVideoPipeline, TextToVideoPipeline, separate
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
 from toolkit.eval.video_adherence import prompt_set
@@ -90,8 +89,8 @@ VAE compresses time by 4, so each of its latent frames spans exactly four audio 
 boundaries line up. It was trained in about half a minute (`python -m toolkit.sound_video train --stage audio`):
 """),
 ("code", r"""
-ae = sound_video.load_audio()
-manifest = checkpoints.read_manifest(checkpoints.ASSETS, sound_video.NAMES["audio"])
+ae = zoo.load("shapes_audio_ae")
+manifest = zoo.manifest("shapes_audio_ae")
 print({k: round(v, 3) for k, v in manifest["metrics"].items()})
 held = sound_video.sounds(1, seed=11, split="heldout")
 recon = ae(held).clamp(-1, 1)
@@ -130,7 +129,7 @@ token and to a picture token. Video tokens also get their place (h, w) in the fr
 embedding that says which stream it is.
 """),
 ("code", r"""
-joint = sound_video.load_dit("joint")
+joint = zoo.load("shapes_sound_video_dit")
 n_video, n_audio = joint.config.sizes
 print(f"joint latent: {n_video} video numbers + {n_audio} audio numbers = {n_video + n_audio}")
 print(f"{sum(p.numel() for p in joint.parameters()):,} parameters")
@@ -168,7 +167,7 @@ It is small (0.4 M parameters, a sixth of notebook 08's transformer): every ship
 ## 4. Generating sound and picture together
 """),
 ("code", r"""
-pipe = sound_video.pipeline()
+pipe = SoundVideoPipeline.from_pretrained()
 prompts = ["a big red circle moving left then right", "a small blue square moving up then down",
            "a big green cross moving right then left", "a small yellow triangle moving down"]
 steps, scale = pick(20, 6), 4.0           # 20 flow-Heun steps; classifier-free guidance scale
@@ -243,9 +242,9 @@ the middle third of the clip).
 """),
 ("code", r"""
 bouncy = [p for p, t in zip(*prompt_set("wording")) if " then " in t["motion"]][:pick(32, 4)]
-baseline_pipes = (sound_video.TextToVideoPipeline.from_pretrained(), sound_video.pipeline("audio_only"))
+baseline_pipes = (TextToVideoPipeline.from_pretrained(), SoundVideoPipeline.from_pretrained("shapes_sound_dit"))
 live = {"joint": pipe(bouncy, seed=0, steps=steps, guidance_scale=scale),
-        "separate": sound_video.separate(bouncy, seed=0, steps=steps, guidance_scale=scale, pipes=baseline_pipes)}
+        "separate": separate(bouncy, seed=0, steps=steps, guidance_scale=scale, pipes=baseline_pipes)}
 for name, o in live.items():
     s = sync.synchrony(o.videos, o.audio)
     print(f"{name:9s}: {s['bounces']} bounces seen, {s['clicks']} clicks heard: precision {s['precision']:.2f}, "
@@ -258,7 +257,7 @@ them bounce) and the 204 of the "combination" set (held-out combinations). Strai
 click where nothing bounces lowers precision. The committed table:
 """),
 ("code", r"""
-table = json.loads((checkpoints.ASSETS.parent / "metrics" / "sound_video.json").read_text())
+table = checkpoints.metrics("sound_video")
 print(f"{'':62s} {'set':12s} {'precision':>9s} {'recall':>7s} {'offset':>6s} {'pitch':>6s} {'motion':>6s}")
 for r in table["rows"]:
     print(f"{r['model']:62s} {r['set']:12s} {r['precision']:9.3f} {r['recall']:7.3f} {str(r['offset_frames']):>6s} "

@@ -25,7 +25,6 @@ what the same arithmetic says about production models.
 5. Put our components beside their production counterparts in `diffusers`.
 """),
 ("code", r"""
-import json
 import os
 
 import matplotlib.pyplot as plt
@@ -164,7 +163,7 @@ Notebook 06's pixel-against-latent measurement, restated as energy at the same a
 times were measured in batches of 16 pictures, both pipelines interleaved in one run):
 """),
 ("code", r"""
-cost = json.loads((checkpoints.ASSETS.parent / "metrics" / "latent_cost.json").read_text())
+cost = checkpoints.metrics("latent_cost")
 watts = energy.DEFAULT_WATTS
 for name, row in cost["rows"].items():
     print(f"{name:>6}: {row['flops_per_picture'] / 1e9:5.1f} GFLOP, "

@@ -4,14 +4,14 @@ import math
 import torch.nn.functional as F
 from scipy.ndimage import uniform_filter
 
-from toolkit import denoising as D
+from toolkit import denoising as D, zoo
 from toolkit.data import photos
 from toolkit.exercises import check
 
 photo = photos.held_out_photo()                                   # (3, 256, 256)
 sigma = D.HEADLINE_SIGMA
 noisy_photo = D.add_noise(photo, sigma, seed=0)
-learned = D.load_photo_denoiser()
+learned = zoo.load(D.NAME)
 
 # 1. MSE ≈ σ², so PSNR ≈ 10·log10(1/σ²) = 20·log10(255/25) ≈ 20.17 dB. D.psnr says 20.81 dB because it clips
 #    the estimate to [0, 1], which removes the part of the noise that pushes dark or bright pixels past the ends.

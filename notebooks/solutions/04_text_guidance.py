@@ -1,5 +1,4 @@
 """Notebook 04's exercises, answered."""
-import json
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +24,7 @@ my_loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) 
 assert check(my_loss, contrastive_loss(logits), what="my_loss")
 
 # 3. Walk up the scales until joint adherence on held-out wordings reaches 90%.
-rows = json.loads((checkpoints.ASSETS.parent / "metrics" / "text_to_image.json").read_text())["rows"]
+rows = checkpoints.metrics("text_to_image")["rows"]
 cfg_rows = sorted((x for x in rows if x["guidance"] == "cfg" and x["prompts"] == "wording"), key=lambda x: x["scale"])
 smallest_scale = next(x["scale"] for x in cfg_rows if x["joint"] >= 0.9)
 assert check(smallest_scale, min(x["scale"] for x in cfg_rows if x["joint"] >= 0.9), what="smallest_scale")

@@ -1,12 +1,12 @@
 """Notebook 05's exercises, answered."""
 import math
 
-from toolkit import autoencoder
+from toolkit import autoencoder, zoo
 from toolkit.eval import codecs
 from toolkit.exercises import check
 from toolkit.runtime import pick
 
-video_vae = autoencoder.load("video")
+video_vae = zoo.load("shapes_video_vae")
 clips, _ = autoencoder.pictures(autoencoder.make_config("video"), pick(32, 4), seed=autoencoder.EVAL_SEED,
                                 split="heldout")
 by_clip, _ = codecs.vae_point(video_vae, clips, bits_per_value=16)

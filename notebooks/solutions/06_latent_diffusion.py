@@ -1,17 +1,16 @@
 """Notebook 06's exercises, answered."""
-import json
 
 import torch
 
-from toolkit import autoencoder, checkpoints
+from toolkit import checkpoints, zoo
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import FlowSchedule, prediction_target, q_sample
 from toolkit.eval.cost import count_flops
 from toolkit.exercises import check
 
-vae = autoencoder.load("image")
+vae = zoo.load("shapes_vae")
 world = ShapesWorld(WorldConfig(frames=1))
-cost = json.loads((checkpoints.ASSETS.parent / "metrics" / "latent_cost.json").read_text())
+cost = checkpoints.metrics("latent_cost")
 measured = cost["rows"]
 
 # 1. 2 FLOPs per multiply-add, C_in·C_out·9 multiply-adds per position, H·W positions (the bias is not counted).

@@ -38,6 +38,7 @@ MOTION_NAMES = tuple(MOTIONS)
 HELD_OUT = frozenset((d, MOTION_NAMES[int(d) % len(MOTION_NAMES)]) for d in DIGITS)   # one motion per digit
 SPLITS = ("train", "heldout", "all")
 SPRITE = 14                                   # sprite side in pixels, upscaled from 8
+EXAMPLE = "the digit 7 is moving up then down"  # a prompt of the captions' own words, for error messages
 TRAIN_FRACTION = 0.8
 BOUNCING_SPEED = (2.8, 3.6)                   # pixels a frame: "up and down", "left and right"
 ONE_BOUNCE_SPEED = (1.2, 1.7)                 # slow enough to touch the wall only once

@@ -22,9 +22,10 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from .. import zoo
 from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, caption, parse_caption, vocab
-from .frechet import features, frechet_distance, load_classifier
+from .frechet import features, frechet_distance
 from .reader import read_clips, read_images
 
 KINDS = ("wording", "combination")
@@ -93,7 +94,7 @@ def sweep(pipe, guidance: str, scales, kinds=KINDS, per_combination: dict | None
     "frechet" is the Fréchet distance (toolkit.eval.frechet) to real images of the same attributes: it grows
     when guidance trades variety (and realism) for adherence."""
     per_combination = per_combination or {"wording": 10, "combination": 25}
-    classifier, rows = load_classifier(), []
+    classifier, rows = zoo.load("feature_classifier"), []
     for kind in kinds:
         prompts, truths = heldout_prompts(kind, per_combination[kind])
         real = features(classifier, render(truths))

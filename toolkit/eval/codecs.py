@@ -39,7 +39,6 @@ import io
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -47,8 +46,9 @@ from einops import rearrange
 from PIL import Image
 from tqdm.auto import tqdm
 
-from ..autoencoder import EVAL_SEED, KINDS, NAMES, load, psnr
-from ..checkpoints import ASSETS, write_json
+from .. import checkpoints, zoo
+from ..autoencoder import EVAL_SEED, KINDS, NAMES, psnr
+from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig
 from ..models.vae import VAE
 from ..models.video_vae import VideoVAE
@@ -192,10 +192,11 @@ def vae_point(vae: VAE, pictures: torch.Tensor, bits_per_value: int = 16,
     return decoded, bits
 
 
-def shipped_vaes(folder=ASSETS) -> dict:
-    """{"image_vae": ..., "video_vae": ...} for the VAEs whose manifest is in `folder`; the others are skipped.
-    A checkpoint that is there but does not load raises, rather than dropping out of the figure unnoticed."""
-    return {f"{kind}_vae": load(kind, folder) for kind in KINDS if (Path(folder) / f"{NAMES[kind]}.json").exists()}
+def shipped_vaes(folder=None) -> dict:
+    """{"image_vae": ..., "video_vae": ...} for the VAEs whose manifest is in `folder` (default the shipped ones);
+    the others are skipped. One that is there but does not load raises, rather than leaving the figure unnoticed."""
+    folder = checkpoints.resolve(folder)
+    return {f"{kind}_vae": zoo.load(NAMES[kind], folder) for kind in KINDS if (folder / f"{NAMES[kind]}.json").exists()}
 
 
 # ---------------------------------------------------------------- the comparison
@@ -251,7 +252,7 @@ def main(argv=None) -> int:
     vaes = shipped_vaes()
     for kind in KINDS:
         if f"{kind}_vae" not in vaes:
-            print(f"skipping {kind}_vae: no {NAMES[kind]}.json in {ASSETS} (not trained yet)")
+            print(f"skipping {kind}_vae: no {NAMES[kind]}.json in {checkpoints.resolve()} (not trained yet)")
     rows = rate_distortion(clips, vaes=vaes)
     for r in rows:
         print(f"{r['codec']:>18} {r['setting']:>3}  {r['bpp']:7.3f} bpp  {r['psnr_db']:5.2f} dB")

@@ -109,7 +109,7 @@ def main(argv=None) -> int:
                         help="count the FLOPs again and keep the table's measured times and adherence")
     args = parser.parse_args(argv)
     pipes = {"pixel": TextToImagePipeline.from_pretrained(classifier=False),
-             "latent": TextToImagePipeline.from_pretrained(latent=True)}
+             "latent": TextToImagePipeline.from_pretrained("shapes_latent_text_unet")}
     if args.flops_only:
         return recount_flops(pipes, Path(args.out), args.steps)
     per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})

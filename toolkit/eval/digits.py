@@ -54,6 +54,14 @@ def crop(images: torch.Tensor, centre: torch.Tensor, size: int = digits.SPRITE) 
     return F.grid_sample(images[:, None], grid, align_corners=False)[:, 0]
 
 
+@torch.no_grad()
+def classifier_accuracy(model, split: str = "eval") -> float:
+    """The judge's top-1 accuracy on a sprite split's clean crops (the eval sprites: writers it never saw)."""
+    images, labels = digits.sprites(split)
+    padded = F.pad(images, (4, 4, 4, 4))
+    return float((model(crop(padded, centres(padded))).argmax(1) == labels).float().mean())
+
+
 def read_motion(path: torch.Tensor, turn_px: float = TURN_PX) -> str | None:
     """A path (T, 2) of (x, y) pixels -> a name of digits.MOTION_NAMES, or None (straight, or no ink)."""
     if not torch.isfinite(path).all():
@@ -156,13 +164,14 @@ def evaluate(generate, classifier, sets=tuple(SETS), batch: int = 40, progress: 
 
 
 def main(argv=None) -> int:
-    from .. import digits_video
+    from .. import zoo
+    from ..pipelines import TextToVideoPipeline
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.digits", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/digits.json", help="where the table goes (JSON)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--scale", type=float, default=4.0, help="classifier-free guidance scale")
     args = parser.parse_args(argv)
-    pipe, classifier = digits_video.pipeline(), digits_video.load_classifier()
+    pipe, classifier = TextToVideoPipeline.from_pretrained("digits_video_dit"), zoo.load("digits_classifier")
     generate = lambda p, seed: pipe(p, seed=seed, steps=args.steps, guidance_scale=args.scale).videos  # noqa: E731
     rows = evaluate(generate, classifier)
     for r in rows:
@@ -170,7 +179,7 @@ def main(argv=None) -> int:
     write_json(Path(args.out), {"command": "python -m toolkit.eval.digits", "steps": args.steps,
                                 "guidance_scale": args.scale, "sampler": "flow_heun",
                                 "classifier_accuracy_eval_sprites":
-                                    digits_video.classifier_accuracy(classifier, "eval"), "rows": rows})
+                                    classifier_accuracy(classifier, "eval"), "rows": rows})
     print(f"wrote {args.out}")
     return 0
 

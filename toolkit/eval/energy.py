@@ -211,7 +211,7 @@ def video_cost(steps: int = 20, repeats: int = 1) -> dict:
     transformer and its decoder (same prompt, steps and guidance; wall times interleaved, see cost.wall_times)."""
     from ..pipelines import TextToVideoPipeline
     from .cost import wall_times
-    pipes = {"pixel space-time U-Net": TextToVideoPipeline.pixel_unet(),
+    pipes = {"pixel space-time U-Net": TextToVideoPipeline.from_pretrained("shapes_spacetime_unet"),
              "latent transformer": TextToVideoPipeline.from_pretrained()}
     calls = {name: (lambda pipe=pipe: pipe(PROMPT, steps=steps)) for name, pipe in pipes.items()}
     flops = {name: count_flops(call)["total"] for name, call in calls.items()}

@@ -12,13 +12,12 @@ a judge only: no generator ever trains against it.
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .. import checkpoints
 from ..data import ShapesWorld, WorldConfig
-from ..data.vocab import COLOUR_NAMES, SHAPES, SIZE_NAMES
+from ..models.classifiers import ShapeClassifier
 
 NAME = "feature_classifier"
 
@@ -33,35 +32,10 @@ class ClassifierConfig:
     seed: int = 0
 
 
-class ShapeClassifier(nn.Module):
-    """Three conv stages, global average pooling, then one linear head per attribute."""
-
-    def __init__(self, config: ClassifierConfig = ClassifierConfig()):
-        super().__init__()
-        self.config = config
-        w = config.width
-        self.stages = nn.Sequential(
-            nn.Conv2d(3, w, 3, padding=1), nn.GroupNorm(8, w), nn.SiLU(), nn.AvgPool2d(2),
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.GroupNorm(8, 2 * w), nn.SiLU(), nn.AvgPool2d(2),
-            nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.GroupNorm(8, 4 * w), nn.SiLU(),
-        )
-        self.heads = nn.ModuleDict({"shape": nn.Linear(4 * w, len(SHAPES)),
-                                    "colour": nn.Linear(4 * w, len(COLOUR_NAMES)),
-                                    "size": nn.Linear(4 * w, len(SIZE_NAMES))})
-
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) in [-1, 1] -> (B, 4 * width) pooled features."""
-        return self.stages(images).mean((-1, -2))
-
-    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        f = self.features(images)
-        return {k: head(f) for k, head in self.heads.items()}
-
-
 def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bool = True) -> ShapeClassifier:
     """Train on freshly rendered clean images (every split: this is a judge, not a generator)."""
     torch.manual_seed(config.seed)
-    model = ShapeClassifier(config)
+    model = ShapeClassifier(config.width)
     world = ShapesWorld(WorldConfig(frames=1, height=config.image_size, width=config.image_size))
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.lr, total_steps=config.steps)
@@ -78,17 +52,9 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bo
     return model.eval()
 
 
-def save_classifier(model: ShapeClassifier, folder=checkpoints.ASSETS, command: str = "", metrics=None):
-    return checkpoints.save(folder, NAME, model.state_dict(), asdict(model.config), command, metrics, half=True)
-
-
-def load_classifier(folder=checkpoints.ASSETS) -> ShapeClassifier:
-    manifest = checkpoints.read_manifest(folder, NAME)
-    config = ClassifierConfig(**manifest["config"])
-    tensors, _ = checkpoints.load(folder, NAME, expected_config=asdict(config))
-    model = ShapeClassifier(config)
-    model.load_state_dict(tensors)
-    return model.eval()
+def save_classifier(model: ShapeClassifier, config: ClassifierConfig, folder=None, command: str = "", metrics=None):
+    """Ship the judge (load it back with toolkit.zoo.load("feature_classifier"))."""
+    return checkpoints.save(folder, NAME, model.state_dict(), asdict(config), command, metrics, half=True)
 
 
 @torch.no_grad()
@@ -122,7 +88,7 @@ def main(argv=None):
     import time
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--out", default=str(checkpoints.ASSETS))
+    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
     parser.add_argument("--steps", type=int, default=ClassifierConfig.steps)
     args = parser.parse_args(argv)
     config = ClassifierConfig(steps=args.steps)
@@ -135,7 +101,7 @@ def main(argv=None):
     metrics = {f"{k}_accuracy": float((logits[k].argmax(1) == getattr(test, k)[:, 0]).float().mean()) for k in logits}
     metrics["train_seconds"] = round(seconds, 1)
     command = "python -m toolkit.eval.frechet " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(save_classifier(model, args.out, command.strip(), metrics), metrics)
+    print(save_classifier(model, config, args.out, command.strip(), metrics), metrics)
 
 
 if __name__ == "__main__":

@@ -138,9 +138,9 @@ def evaluate(sets=("wording", "combination"), limit: int | None = None, batch: i
     """One row per (contender, guidance scale, prompt set): joint, separate (the baseline), video-to-audio, and
     one for real clips. Batch k uses seed k."""
     from ..pipelines import TextToVideoPipeline
-    from ..sound_video import pipeline, separate
-    joint = pipeline("joint")
-    pipes = (TextToVideoPipeline.from_pretrained(), pipeline("audio_only"))
+    from ..pipelines.sound_video import SoundVideoPipeline, separate
+    joint = SoundVideoPipeline.from_pretrained()
+    pipes = (TextToVideoPipeline.from_pretrained(), SoundVideoPipeline.from_pretrained("shapes_sound_dit"))
     contenders = {}
     for g in scales:
         contenders[f"joint (shapes_sound_video_dit), guidance {g:g}"] = \

@@ -90,10 +90,10 @@ def contenders(names, steps: int, scales) -> dict:
             models[f"video transformer, s={s:g}"] = \
                 lambda p, seed, s=s: video(p, seed=seed, steps=steps, guidance_scale=s).videos
     if "per-frame" in names:
-        image = TextToImagePipeline.from_pretrained(latent=True)
+        image = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")
         models["per-frame baseline"] = lambda p, seed: per_frame_video(image, p, seed=seed, steps=steps)
     if "spacetime-unet" in names:
-        unet = TextToVideoPipeline.pixel_unet()
+        unet = TextToVideoPipeline.from_pretrained("shapes_spacetime_unet")
         models["space-time U-Net"] = lambda p, seed: unet(p, seed=seed, steps=steps).videos
     return models
 

@@ -7,6 +7,7 @@ Inside, small to large:
     Block                a ResBlock, then optionally self- and cross-attention
     Down, Up             halve / double the resolution
     UNet                 the encoder-decoder with skip connections of Ho et al. 2020 (DDPM), arXiv:2006.11239
+    FlowTime             a U-Net read in flow time t in [0, 1] (its time embedding is tuned for DDPM's 0..1000)
 
 The network does not know what it predicts (noise ε, velocity v, or the flow-matching velocity): it maps
 (x_t, t, condition) to a tensor shaped like x_t, and `toolkit.diffusion` decides what that tensor means.
@@ -329,3 +330,14 @@ class UNet(nn.Module):
                 raise ValueError(f"{name} must have shape {want}, got {tuple(value.shape)}")
         check_context_mask(context, context_mask)
         return t
+
+
+class FlowTime(nn.Module):
+    """The U-Net's time embedding is tuned for DDPM's 0..1000 scale: feed it 1000·t for t in [0, 1]."""
+
+    def __init__(self, unet: nn.Module):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, x, t, **cond):
+        return self.unet(x, 1000 * t, **cond)

@@ -9,9 +9,17 @@
     pipe = TextToVideoPipeline.from_pretrained()
     out = pipe("a small green triangle moving up then down", seed=0)
     out.videos        # (1, 3, 16, 32, 32) in [-1, 1]
+
+    pipe = SoundVideoPipeline.from_pretrained()
+    out = pipe("a big red circle moving left then right", seed=0)
+    out.videos, out.audio    # and (1, 16000): the clip's sound at 8 kHz
+
+Every pipeline takes its shipped parts from toolkit.zoo: from_pretrained(name, folder=None).
 """
 from .text_to_image import PipelineOutput, TextToImagePipeline
 from .per_frame import per_frame_video
 from .text_to_video import TextToVideoPipeline, VideoOutput
+from .sound_video import SoundVideoOutput, SoundVideoPipeline, separate
 
-__all__ = ["TextToImagePipeline", "PipelineOutput", "TextToVideoPipeline", "VideoOutput", "per_frame_video"]
+__all__ = ["TextToImagePipeline", "PipelineOutput", "TextToVideoPipeline", "VideoOutput", "per_frame_video",
+           "SoundVideoPipeline", "SoundVideoOutput", "separate"]

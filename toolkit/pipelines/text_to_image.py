@@ -1,7 +1,7 @@
 """Text to image: tokenizer -> frozen text encoder -> guided flow-matching U-Net -> sampler (-> VAE decoder).
 
-    pipe = TextToImagePipeline.from_pretrained()
-    pipe = TextToImagePipeline.from_pretrained(latent=True)     # latent diffusion: U-Net on VAE latents, then decode
+    pipe = TextToImagePipeline.from_pretrained()                           # shapes_text_unet, on pixels
+    pipe = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")  # latent diffusion: on VAE latents, decoded
     out = pipe("a small red circle", seed=0, steps=20, guidance_scale=3.0, sampler="flow_heun")
     out = pipe(["a big box", "a lime dot"], guidance="classifier", guidance_scale=2.0)
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .. import checkpoints
+from .. import zoo
 from ..diffusion import (FLOW_SAMPLERS, SAMPLERS, FlowDenoiser, Trajectory, flow_times, flow_to_sigma,
                          sigmas_from_flow_times)
 from ..diffusion.diffusers_adapter import sample_with_diffusers_scheduler
@@ -48,17 +48,17 @@ class TextToImagePipeline:
         self.unet, self.text, self.guide, self.image_size, self.vae = unet, text, guide, image_size, vae
 
     @classmethod
-    def from_pretrained(cls, folder=checkpoints.ASSETS, classifier: bool = True,
-                        latent: bool = False) -> "TextToImagePipeline":
-        """The shipped text encoder and shapes_text_unet, with (for classifier guidance) shapes_clip_noisy;
-        latent=True: shapes_latent_text_unet and shapes_vae instead (classifier guidance is pixel-only)."""
-        from .. import autoencoder, contrastive, text_to_image
-        name = text_to_image.LATENT_NAME if latent else text_to_image.NAME
-        config = text_to_image.TextToImageConfig(**checkpoints.read_manifest(folder, name)["config"])
-        guide = contrastive.load("shapes_clip_noisy", folder) if classifier and not latent else None
-        vae = autoencoder.load("image", folder) if latent else None
-        return cls(text_to_image.load(folder, name), TextConditioner.from_pretrained(folder), guide,
-                   config.image_size, vae)
+    def from_pretrained(cls, name: str = "shapes_text_unet", folder=None, classifier: bool = True) -> "TextToImagePipeline":
+        """A shipped text-to-image U-Net (shapes_text_unet, or shapes_latent_text_unet on shapes_vae's latents) with
+        the text encoder it was trained with, each loaded by toolkit.zoo; classifier: also the noise-aware
+        shapes_clip_noisy, for guidance="classifier" (on pixels only)."""
+        if name not in ("shapes_text_unet", "shapes_latent_text_unet"):
+            raise ValueError(f"{name!r} is not a text-to-image model; choose shapes_text_unet or shapes_latent_text_unet")
+        parts, config = zoo.parts(name, folder), zoo.manifest(name, folder)["config"]
+        guide = zoo.load("shapes_clip_noisy", folder) if classifier and parts["vae"] is None else None
+        vae = zoo.load(parts["vae"], folder) if parts["vae"] else None
+        return cls(zoo.load(name, folder), TextConditioner.from_pretrained(parts["text"], folder), guide,
+                   config["image_size"], vae)
 
     def sample_shape(self, batch: int) -> tuple:
         """What the sampler starts from: pixels (B, 3, H, W) or latents (B, C, H/f, W/f)."""

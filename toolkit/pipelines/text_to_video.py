@@ -5,6 +5,9 @@
     out.videos          # (1, 3, 16, 32, 32) in [-1, 1]
     out.trajectory      # with return_trajectory=True: every latent x_t and predicted x̂₀ (decode with pipe.decode)
 
+    pipe = TextToVideoPipeline.from_pretrained("digits_video_dit")      # bouncing digits (notebook 08b)
+    pipe = TextToVideoPipeline.from_pretrained("shapes_spacetime_unet") # notebook 07's pixel-space U-Net
+
     from diffusers import UniPCMultistepScheduler
     out = pipe("a red square sliding left", sampler=UniPCMultistepScheduler())   # any diffusers scheduler
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .. import checkpoints
+from .. import zoo
 from ..diffusion import Trajectory
 from ..text import TextConditioner
 from .text_to_image import TextToImagePipeline
@@ -25,6 +28,7 @@ DEFAULT_GUIDANCE = 4.0                # measured best of 2 and 4 (assets/metrics
 MAX_VIDEOS = 64                       # per call: more would only exhaust memory on a laptop
 FRAMES = range(4, 65)                 # the video VAE compresses time by 4: frames must be a multiple of 4
 SIZES = range(16, 129)                # the VAE (÷4) and the patches (÷2) tile multiples of 8
+VIDEO_MODELS = ("shapes_video_dit", "digits_video_dit", "shapes_spacetime_unet")
 
 
 @dataclass
@@ -42,20 +46,15 @@ class TextToVideoPipeline(TextToImagePipeline):
         self.frames = frames
 
     @classmethod
-    def from_pretrained(cls, folder=checkpoints.ASSETS) -> "TextToVideoPipeline":
-        """The shipped text encoder, shapes_video_dit and shapes_video_vae, each checked against its manifest."""
-        from .. import autoencoder, text_to_video
-        config = text_to_video.TextToVideoConfig(**checkpoints.read_manifest(folder, text_to_video.NAME)["config"])
-        return cls(text_to_video.load(folder), autoencoder.load("video", folder),
-                   TextConditioner.from_pretrained(folder, config.text), config.frames, config.image_size)
-
-    @classmethod
-    def pixel_unet(cls, folder=checkpoints.ASSETS) -> "TextToVideoPipeline":
-        """Notebook 07's pixel-space model instead: the shipped space-time U-Net (shapes_spacetime_unet), no VAE."""
-        from .. import video_diffusion
-        config = video_diffusion.VideoDiffusionConfig(**checkpoints.read_manifest(folder, video_diffusion.NAME)["config"])
-        return cls(video_diffusion.load(folder), None, TextConditioner.from_pretrained(folder), config.frames,
-                   config.image_size)
+    def from_pretrained(cls, name: str = "shapes_video_dit", folder=None) -> "TextToVideoPipeline":
+        """A shipped text-to-video model with the text tower and the video VAE it was trained with, each loaded by
+        toolkit.zoo and checked against its manifest: shapes_video_dit (notebook 08), digits_video_dit (08b), or
+        shapes_spacetime_unet, notebook 07's pixel-space model (no VAE)."""
+        if name not in VIDEO_MODELS:
+            raise ValueError(f"{name!r} is not a text-to-video model; choose one of {VIDEO_MODELS}")
+        parts, config = zoo.parts(name, folder), zoo.manifest(name, folder)["config"]
+        return cls(zoo.load(name, folder), zoo.load(parts["vae"], folder) if parts["vae"] else None,
+                   TextConditioner.from_pretrained(parts["text"], folder), config["frames"], config["image_size"])
 
     def video_shape(self, batch: int, frames: int, size: int) -> tuple:
         """The latent clip the sampler starts from, (B, C, T/4, H/4, W/4) (pixels (B, 3, T, H, W) without a VAE);

@@ -1,7 +1,8 @@
 """Text in, conditioning out: the tokenizer, and the frozen text encoder the generators read.
 
     text = TextConditioner.from_pretrained()          # the text tower of the shipped shapes_clip
-    text = TextConditioner.from_pretrained(source="shapes_clip_video")   # the one trained on clips: knows motion
+    text = TextConditioner.from_pretrained("shapes_clip_video")   # the one trained on clips: knows motion
+    text = TextConditioner.from_pretrained("digits_clip")         # the bouncing digits' (its own tokenizer)
     cond = text(["a large blue square"])               # {"context": (1, 40, 64), "context_mask": (1, 40), "pooled": (1, 64)}
     null = text.null(1)                                # the empty prompt, for classifier-free guidance
     net(x_t, t, **cond)                                # any text-conditioned U-Net or transformer
@@ -12,24 +13,21 @@ generators read the tower of shapes_clip_video, trained against clips: shapes_cl
 still pictures, so to it "moving left" and "slides to the right" are untrained, interchangeable words (much as
 video models moved from CLIP's text tower to larger text encoders such as T5).
 """
-from dataclasses import asdict
-
 import torch
 
-from .. import checkpoints
-from ..models.text_encoder import TextEncoder, TextEncoderConfig
+from .. import zoo
+from ..data import digits
+from ..models.clip import ContrastiveModel
+from ..models.text_encoder import TextEncoder
 from .tokenizer import Tokenizer, Tokens, UnknownWordsError
 
 TEXT_ENCODER = "text_encoder"
 
 
-def load_text_encoder(folder=checkpoints.ASSETS, name: str = TEXT_ENCODER) -> TextEncoder:
-    """The shipped text encoder (verified against its manifest), in eval mode and frozen."""
-    config = TextEncoderConfig(**checkpoints.read_manifest(folder, name)["config"])
-    tensors, _ = checkpoints.load(folder, name, expected_config=asdict(config))
-    encoder = TextEncoder(config)
-    encoder.load_state_dict(tensors)
-    return encoder.eval().requires_grad_(False)
+def tokenizer_for(name: str) -> Tokenizer:
+    """The tokenizer a shipped text tower was trained with: the digits world's words for digits_clip, else the
+    shapes world's caption grammar."""
+    return Tokenizer(words=digits.words(), example=digits.EXAMPLE) if name == "digits_clip" else Tokenizer()
 
 
 class TextConditioner:
@@ -42,14 +40,15 @@ class TextConditioner:
                              f"{encoder.config.vocab_size}; retrain it (python -m toolkit.contrastive train)")
 
     @classmethod
-    def from_pretrained(cls, folder=checkpoints.ASSETS, source: str = TEXT_ENCODER) -> "TextConditioner":
-        """source: "text_encoder" (shapes_clip's text tower, which read captions of still images), or the name of
-        a shipped contrastive model whose text tower to use, e.g. "shapes_clip_video": trained against clips, it
-        is the one that knows what motion words mean (the video generators read it)."""
-        if source == TEXT_ENCODER:
-            return cls(load_text_encoder(folder))
-        from .. import contrastive
-        return cls(contrastive.load(source, folder).text)
+    def from_pretrained(cls, name: str = TEXT_ENCODER, folder=None) -> "TextConditioner":
+        """name: "text_encoder" (shapes_clip's text tower, which read captions of still images), or a shipped
+        contrastive model whose text tower to use, e.g. "shapes_clip_video": trained against clips, it is the
+        one that knows what motion words mean (the video generators read it). Loaded by toolkit.zoo."""
+        model = zoo.load(name, folder)
+        if not isinstance(model, (TextEncoder, ContrastiveModel)):
+            raise ValueError(f"{name} is a {type(model).__name__}, not a text encoder; use {TEXT_ENCODER!r} or a "
+                             "contrastive model (shapes_clip, shapes_clip_video, digits_clip)")
+        return cls(model.text if isinstance(model, ContrastiveModel) else model, tokenizer_for(name))
 
     @property
     def width(self) -> int:
@@ -69,4 +68,4 @@ class TextConditioner:
         return self.encode(self.tokenizer.null(n))
 
 
-__all__ = ["Tokenizer", "Tokens", "UnknownWordsError", "TextConditioner", "load_text_encoder", "TEXT_ENCODER"]
+__all__ = ["Tokenizer", "Tokens", "UnknownWordsError", "TextConditioner", "tokenizer_for", "TEXT_ENCODER"]

@@ -1,7 +1,7 @@
 """The latent explorer: encode a picture or a clip, push each latent channel up or down, decode, compare.
 
-    latent_explorer(autoencoder.load("image"), image)      # image (3, H, W) in [-1, 1]: a slider per channel
-    latent_explorer(autoencoder.load("video"), clip)       # clip (3, T, H, W): and a choice of latent frame
+    latent_explorer(zoo.load("shapes_vae"), image)      # image (3, H, W) in [-1, 1]: a slider per channel
+    latent_explorer(zoo.load("shapes_video_vae"), clip)       # clip (3, T, H, W): and a choice of latent frame
 
 The offsets are added to the *scaled* latent (vae.to_latent), whose values have about unit variance, so an
 offset of 1 is about one standard deviation of the latents. The math is two plain functions, testable without

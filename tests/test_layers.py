@@ -1,0 +1,86 @@
+"""The toolkit's floors: no import cycles, and the floors that use shipped models (the zoo, the pipelines, the
+text tower) never import the training code that made them. Read from the source (every import statement,
+those inside functions too), so a cycle cannot hide in a function body."""
+import ast
+from pathlib import Path
+
+import toolkit
+
+ROOT = Path(toolkit.__file__).parent
+TRAINING = {"toolkit.denoising", "toolkit.image_diffusion", "toolkit.contrastive", "toolkit.autoencoder",
+            "toolkit.text_to_image", "toolkit.text_to_video", "toolkit.video_diffusion", "toolkit.digits_video",
+            "toolkit.sound_video", "toolkit.train"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """{module: the toolkit modules it imports anywhere in its file}."""
+    modules = {module_name(p): p for p in ROOT.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(package[:len(package) - node.level + 1] + [node.module or ""]) if node.level \
+                    else node.module
+                found = [f"{base.rstrip('.')}.{a.name}" for a in node.names]
+            else:
+                continue
+            for target in found:
+                while target not in modules and "." in target:       # `from .x import y`: y may be a name in x
+                    target = target.rsplit(".", 1)[0]
+                if target in modules and target != name:
+                    targets.add(target)
+        graph[name] = targets
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index, low, stack, found = {}, {}, [], []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while not component or component[-1] != v:
+                component.append(stack.pop())
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_graph_is_read():
+    graph = import_graph()
+    assert "toolkit.checkpoints" in graph["toolkit.zoo"] and "toolkit.zoo" in graph["toolkit.pipelines.text_to_video"]
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]      # the detector finds a planted cycle
+
+
+def test_no_import_cycles():
+    assert cycles(import_graph()) == []
+
+
+def test_shipped_model_floors_do_not_import_training():
+    graph = import_graph()
+    users = [m for m in graph if m in ("toolkit.zoo", "toolkit.text") or m.startswith(("toolkit.pipelines",
+                                                                                       "toolkit.text."))]
+    for module in users:
+        assert not graph[module] & TRAINING, f"{module} imports training code: {sorted(graph[module] & TRAINING)}"
