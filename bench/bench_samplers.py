@@ -25,7 +25,8 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from toolkit import image_diffusion, zoo
+from toolkit import zoo
+from toolkit.recipes import image_diffusion
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import (FlowDenoiser, ddpm_sigmas, flow_times, sample_ddim, sample_ddpm, sample_dpmpp_2m,
                                sample_flow_euler, sample_flow_heun, sample_heun)

@@ -16,7 +16,8 @@ from dataclasses import replace
 
 import torch
 
-from toolkit import text_to_video, video_diffusion, zoo
+from toolkit import zoo
+from toolkit.recipes import text_to_video, video_diffusion
 from toolkit.text import TextConditioner
 
 

@@ -1,9 +1,9 @@
-"""Trains a small regression network with toolkit.train, for tests/test_multiprocess.py.
+"""Trains a small regression network with toolkit.recipes.train, for tests/test_multiprocess.py.
 
     python tests/ddp_worker.py whole OUT.json                               # one process, batches of 16
     torchrun --nproc_per_node 2 tests/ddp_worker.py halves OUT.json         # two processes, 8 each
 
-Half-batch k is fixed by k, and toolkit.train gives process r of W the batch step·W + r, so the two processes
+Half-batch k is fixed by k, and toolkit.recipes.train gives process r of W the batch step·W + r, so the two processes
 of step s see half-batches 2s and 2s + 1: together exactly the whole batch s of the one-process run. The
 loss draws no random numbers, so data-parallel training (gradients averaged across processes) must end
 with the one-process run's weights, up to float rounding.
@@ -14,7 +14,7 @@ import sys
 import torch
 from accelerate import PartialState
 
-from toolkit.train import TrainConfig, train
+from toolkit.recipes.train import TrainConfig, train
 
 TARGET = torch.tensor([[1.0], [-2.0], [0.5], [3.0]])
 

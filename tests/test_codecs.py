@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from toolkit.autoencoder import psnr
+from toolkit.recipes.autoencoder import psnr
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import codecs
 from toolkit.models.vae import VAE

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from toolkit import contrastive, zoo
+from toolkit import zoo
+from toolkit.recipes import contrastive
 from toolkit.data import COLOUR_NAMES, SHAPES, SIZE_NAMES, parse_caption
 from toolkit.eval.reader import read_images
 from toolkit.models.clip import ContrastiveConfig, ContrastiveModel, contrastive_loss

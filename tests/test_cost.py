@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from toolkit.eval.cost import count_flops, wall_times
-from toolkit.text_to_image import TextToImageConfig, latent_config, make_model
+from toolkit.recipes.text_to_image import TextToImageConfig, latent_config, make_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from toolkit import digits_video as dv
+from toolkit.recipes import digits_video as dv
 from toolkit.data import digits
 from toolkit.eval import digits as ed
 from toolkit.text import UnknownWordsError

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from toolkit.data import ShapesWorld, WorldConfig
-from toolkit.eval.frechet import ClassifierConfig, features, frechet_distance, train_classifier
+from toolkit.eval.frechet import features, frechet_distance
+from toolkit.recipes.feature_classifier import ClassifierConfig, train_classifier
 
 
 def test_frechet_distance_of_gaussians_matches_the_closed_form():

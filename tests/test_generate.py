@@ -5,7 +5,8 @@ from dataclasses import asdict
 
 import pytest
 
-from toolkit import checkpoints, generate, text_to_video
+from toolkit import checkpoints, generate
+from toolkit.recipes import text_to_video
 from toolkit.__main__ import main
 
 pytestmark = pytest.mark.usefixtures("one_thread")

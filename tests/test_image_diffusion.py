@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from toolkit import checkpoints, zoo
-from toolkit.image_diffusion import (ImageDiffusionConfig, generate, name_of, train_model,
+from toolkit.recipes.image_diffusion import (ImageDiffusionConfig, generate, name_of, train_model,
                                      valid_shape_rate)
 from toolkit.data import ShapesWorld, WorldConfig
 from dataclasses import asdict
@@ -31,3 +31,4 @@ def test_valid_shape_rate_tells_shapes_from_noise():
 def test_unknown_objective():
     with pytest.raises(ValueError, match="choose one of"):
         ImageDiffusionConfig(objective="score")
+

@@ -1,5 +1,5 @@
 """Data-parallel training on CPU: two processes with half the batch each end where one process with the
-whole batch ends (toolkit.train on accelerate, launched by torchrun over gloo)."""
+whole batch ends (toolkit.recipes.train on accelerate, launched by torchrun over gloo)."""
 import json
 import os
 import socket

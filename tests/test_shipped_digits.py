@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from toolkit import digits_video, zoo
+from toolkit import zoo
+from toolkit.recipes import digits_video
 from toolkit.data import digits
 from toolkit.eval import digits as judge
 from toolkit.pipelines import TextToVideoPipeline
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def test_every_stage_is_shipped_with_its_command():
     for stage, name in digits_video.NAMES.items():
         manifest = zoo.manifest(name)
-        assert manifest["command"].startswith("python -m toolkit.digits_video train"), manifest["command"]
+        assert manifest["command"].startswith("python -m toolkit.recipes.digits_video train"), manifest["command"]
         assert stage in manifest["command"] or "--stage" not in manifest["command"]
 
 

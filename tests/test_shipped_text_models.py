@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from toolkit import checkpoints, contrastive, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import contrastive
 from toolkit.eval.adherence import adherence, heldout_prompts
 from toolkit.text import TEXT_ENCODER, TextConditioner
 
@@ -16,7 +17,7 @@ def test_text_encoder_is_the_text_tower_of_shapes_clip():
     for key, value in clip.text.state_dict().items():
         assert torch.equal(encoder.state_dict()[key], value), key
     assert zoo.manifest(TEXT_ENCODER)["command"].startswith(
-        "python -m toolkit.contrastive train")
+        "python -m toolkit.recipes.contrastive train")
 
 
 @pytest.mark.parametrize("kind", ["wording", "combination"])

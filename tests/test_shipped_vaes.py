@@ -1,7 +1,8 @@
 """The shipped VAEs load from their float16 files and still meet issue 5's targets on held-out pictures."""
 import pytest
 
-from toolkit import autoencoder, zoo
+from toolkit import zoo
+from toolkit.recipes import autoencoder
 
 
 @pytest.mark.parametrize("kind", ["image", "video"])

@@ -2,10 +2,12 @@
 import pytest
 import torch
 
-from toolkit import sound_video, zoo
+from toolkit import zoo
+from toolkit.recipes import sound_video
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
 from toolkit.eval.video_adherence import prompt_set
+from toolkit.generate import GenerateError, generate_with_sound
 from toolkit.models.audio_autoencoder import AudioAutoencoder
 from toolkit.models.sound_video_dit import POSITIONS_PER_SECOND, SoundVideoDiT, time_features
 from toolkit.pipelines.sound_video import SoundVideoPipeline
@@ -113,7 +115,7 @@ def test_loss_weighs_the_two_streams_alike():
 
 def test_every_stage_trains_and_ships_in_fast_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_FAST", "1")
-    paths = [sound_video.run_stage(stage, tmp_path / "out", str(tmp_path / "runs"), steps=None, command="python -m toolkit.sound_video train")
+    paths = [sound_video.run_stage(stage, tmp_path / "out", str(tmp_path / "runs"), steps=None, command="python -m toolkit.recipes.sound_video train")
              for stage in sound_video.STAGES]
     assert [p.rsplit("/", 1)[1] for p in paths] == [f"{sound_video.NAMES[s]}.json" for s in sound_video.STAGES]
     joint = zoo.load("shapes_sound_video_dit", tmp_path / "out")
@@ -159,7 +161,7 @@ def test_match_uses_each_event_once_and_errors_are_clear():
 def test_every_stage_is_shipped_with_its_command():
     for stage, name in sound_video.NAMES.items():
         manifest = zoo.manifest(name)
-        assert manifest["command"].startswith("python -m toolkit.sound_video train"), manifest["command"]
+        assert manifest["command"].startswith("python -m toolkit.recipes.sound_video train"), manifest["command"]
 
 
 def test_shipped_joint_model_hums_the_prompts_shape_and_clicks_only_when_the_prompt_bounces():
@@ -188,14 +190,18 @@ def test_generate_writes_an_mp4_with_sound_and_the_figure_and_the_same_seed_give
     import imageio_ffmpeg
     pipe = SoundVideoPipeline.from_pretrained()
     prompt = "a big red circle moving left then right"
-    result = sound_video.generate(prompt, seed=1, out=tmp_path, steps=4, pipe=pipe)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([result["mp4"].name, result["figure"].name])
-    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(result["mp4"])], capture_output=True, text=True).stderr
+    result = generate_with_sound(prompt, seed=1, out=tmp_path, steps=4, pipe=pipe)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result["paths"])
+    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(result["paths"][0])], capture_output=True,
+                          text=True).stderr
     assert "Video: h264" in info and "Audio: aac" in info
     first, second = pipe(prompt, seed=1, steps=4), pipe(prompt, seed=1, steps=4)
     assert torch.equal(first.audio, second.audio) and torch.equal(first.videos, second.videos)
     with pytest.raises(ValueError, match="at most 64"):
         pipe([prompt] * 65)
+    with pytest.raises(GenerateError, match="shapes world's captions"):
+        generate_with_sound("a purple dragon", out=tmp_path / "none", pipe=pipe)
+    assert not (tmp_path / "none").exists() or not list((tmp_path / "none").iterdir())
 
 
 def test_sound_for_real_clips_keeps_the_picture_and_refuses_what_it_cannot_do():
@@ -213,3 +219,11 @@ def test_sound_for_real_clips_keeps_the_picture_and_refuses_what_it_cannot_do():
         pipe.sound_for(videos[:, :, :8], "a red circle")
     with pytest.raises(ValueError, match="needs the joint model"):
         SoundVideoPipeline.from_pretrained("shapes_sound_dit").sound_for(videos, "a red circle")
+
+
+def test_the_sound_command_line_writes_the_clip_and_refuses_unknown_words(tmp_path, capsys):
+    from toolkit.__main__ import main
+    assert main(["sound", "a big red circle moving left then right", "--out", str(tmp_path), "--steps", "2"]) == 0
+    assert "clicks heard at frames" in capsys.readouterr().out and len(list(tmp_path.glob("*.mp4"))) == 1
+    assert main(["sound", "a purple dragon", "--out", str(tmp_path / "none")]) == 2
+    assert "error:" in capsys.readouterr().err and list((tmp_path / "none").iterdir()) == []

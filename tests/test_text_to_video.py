@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from toolkit import text_to_video, zoo
+from toolkit import zoo
+from toolkit.recipes import text_to_video
 from toolkit.data import is_held_out_wording, vocab
 from toolkit.models.text_encoder import TextEncoder, TextEncoderConfig
 from toolkit.text import TextConditioner, Tokenizer
@@ -24,7 +25,7 @@ def text():
 
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(text_to_video, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache"
 
 

@@ -7,7 +7,7 @@ import torch.nn as nn
 from safetensors.torch import load_file
 
 from toolkit import checkpoints
-from toolkit.train import TrainConfig, latest_checkpoint, lr_at, train
+from toolkit.recipes.train import TrainConfig, latest_checkpoint, lr_at, train
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

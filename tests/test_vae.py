@@ -6,8 +6,9 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from toolkit import autoencoder, checkpoints, zoo
-from toolkit.autoencoder import AutoencoderConfig, psnr
+from toolkit import checkpoints, zoo
+from toolkit.recipes import autoencoder
+from toolkit.recipes.autoencoder import AutoencoderConfig, psnr
 from toolkit.models.vae import (PRESETS, VAE, DiagonalGaussian, VAEConfig, estimate_scaling_factor,
                                 scaling_factor_of)
 

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from toolkit import text_to_image, video_diffusion, zoo
+from toolkit import zoo
+from toolkit.recipes import text_to_image, video_diffusion
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

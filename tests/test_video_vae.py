@@ -6,8 +6,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from toolkit import autoencoder, checkpoints, zoo
-from toolkit.autoencoder import AutoencoderConfig, make_config
+from toolkit import checkpoints, zoo
+from toolkit.recipes import autoencoder
+from toolkit.recipes.autoencoder import AutoencoderConfig, make_config
 from toolkit.models.vae import DiagonalGaussian
 from toolkit.models.video_vae import PRESETS, CausalConv3d, FrameGroupNorm, VideoVAE, VideoVAEConfig
 

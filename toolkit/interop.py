@@ -12,6 +12,7 @@ import warnings
 
 import torch
 
+from . import zoo
 from .eval.cost import count_flops
 
 TEXT_TOKENS = 40          # our tokenizer's max_length: every prompt is padded to 40 tokens of width 64
@@ -74,8 +75,7 @@ def video_autoencoders(seed: int = 0) -> list[dict]:
     CogVideoX's clips have 1 + 4k frames (the first frame is encoded alone), so it gets 17 frames to our 16."""
     from diffusers import AutoencoderKLCogVideoX
 
-    from . import autoencoder
-    ours = autoencoder.make_model(autoencoder.make_config("video")).eval()
+    ours = zoo.load("shapes_video_vae")                     # the shipped one
     c = ours.config
     torch.manual_seed(seed)
     cog = AutoencoderKLCogVideoX(

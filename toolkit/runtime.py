@@ -5,10 +5,13 @@
   say so. Full mode (the default) is what the committed notebook outputs show.
 * `seed_everything` makes a CPU run reproducible bit for bit.
 * `default_device` picks CUDA when there is one; code never hard-codes `.cuda()`.
+* `cache_dir` is where regenerable files (encoded latents) go: $TOOLKIT_CACHE, else the user's cache folder,
+  never the package's folder or the current one.
 """
 import os
 import random
 from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,6 +33,14 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def cache_dir() -> Path:
+    """$TOOLKIT_CACHE if set, else $XDG_CACHE_HOME/from-static-to-video (~/.cache/... by default); read at call time."""
+    chosen = os.environ.get("TOOLKIT_CACHE", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "from-static-to-video"
 
 
 def default_device() -> torch.device:

@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from toolkit import zoo
-from toolkit import denoising as D
+from toolkit.recipes import denoising as D
 from toolkit.data import photos
 from toolkit.exercises import check
 from toolkit.runtime import fast_mode, pick

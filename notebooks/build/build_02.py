@@ -23,7 +23,8 @@ backwards: start from static, remove a little noise, repeat, until an image is l
 import matplotlib.pyplot as plt
 import torch
 
-from toolkit import image_diffusion, zoo
+from toolkit import zoo
+from toolkit.recipes import image_diffusion
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import ddpm_schedule, ddpm_sigmas, q_sample, sample_ddpm, snr
 from toolkit.eval import read_images
@@ -88,7 +89,7 @@ So this is notebook 01's denoiser again, told the noise level $t$, trained on ev
 The network is a small **U-Net** (`toolkit/models/unet.py`, about 1.7 M parameters): convolutions that
 shrink the image to 8 x 8 and grow it back, with skip connections, self-attention at the bottom, and the
 time $t$ fed in as an embedding. The loss is `toolkit.diffusion.epsilon_loss`; the loop,
-`toolkit.train.train`, adds AdamW, an exponential moving average of the weights (EMA) and checkpoints.
+`toolkit.recipes.train.train`, adds AdamW, an exponential moving average of the weights (EMA) and checkpoints.
 """),
 ("code", r"""
 config = image_diffusion.ImageDiffusionConfig(objective="epsilon", steps=pick(800, 8), batch_size=32)
@@ -116,7 +117,7 @@ show_images(samples, columns=8, suptitle=f"Samples after {config.steps} training
 ## 3. DDPM sampling with the shipped model
 
 The shipped checkpoint was trained with exactly this code for 3,000 steps of 48 images
-(`python -m toolkit.image_diffusion train --objective epsilon`; its
+(`python -m toolkit.recipes.image_diffusion train --objective epsilon`; its
 manifest in `assets/checkpoints/` records the command, the config and the measured quality).
 
 **DDPM ancestral sampling** (Ho et al., 2020, Algorithm 2) walks the chain backwards. At each step the

@@ -29,7 +29,8 @@ import torch
 from matplotlib.ticker import LogFormatter
 from tqdm.auto import tqdm
 
-from toolkit import image_diffusion, zoo
+from toolkit import zoo
+from toolkit.recipes import image_diffusion
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import (FlowDenoiser, FlowSchedule, GaussianData, ddpm_sigmas, flow_times,
                                prediction_target, sample_ddim, sample_ddpm, sample_dpmpp_2m, sample_euler,
@@ -74,7 +75,7 @@ for steps in (4, 10):
 ("md", r"""
 ## 2. The same noise through every sampler
 
-The shipped model of notebook 02 (an ε-predicting U-Net, `python -m toolkit.image_diffusion train
+The shipped model of notebook 02 (an ε-predicting U-Net, `python -m toolkit.recipes.image_diffusion train
 --objective epsilon`). Every sampler and every number of steps starts from the **same** noise, so what
 differs between two pictures is the sampler alone. This cell does all the sampling for sections 2 and 3
 (the progress bar counts network calls times images).
@@ -130,7 +131,7 @@ Two measurements for each sampler and step count, on all the samples just drawn:
 * **Fréchet distance (FD)**: fit a Gaussian to the features of the samples and another to those of real
   training images, and measure how far apart they are (the recipe of FID, Heusel et al. 2017). FID's
   Inception network knows nothing of this world, so the features come from a small CNN trained on clean
-  rendered images to name shape, colour and size (`python -m toolkit.eval.frechet`, 90 seconds on one core).
+  rendered images to name shape, colour and size (`python -m toolkit.recipes.feature_classifier train`, 90 seconds on one core).
   FD shrinks as the number of samples grows, so the dotted line shows the FD of the same number of
   *real* images (the average of five draws): the best this measurement can say at this sample size.
 """),
@@ -219,7 +220,7 @@ fig.tight_layout()
 ("md", r"""
 The velocity loss starts higher than the noise loss of notebook 02 did (the target $\varepsilon - x_0$ carries the
 image as well as the noise) and falls the same way. The shipped velocity model was trained exactly like the ε-model (same U-Net, same
-3,000 steps of 48 images; `python -m toolkit.image_diffusion train --objective velocity`). Sample it with
+3,000 steps of 48 images; `python -m toolkit.recipes.image_diffusion train --objective velocity`). Sample it with
 flow Euler and flow Heun, on evenly spaced times, from the same noise as before:
 """),
 ("code", r"""

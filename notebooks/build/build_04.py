@@ -29,7 +29,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import checkpoints, contrastive, text_to_image, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import contrastive, text_to_image
 from toolkit.data import ShapesWorld, WorldConfig, vocab
 from toolkit.diffusion.guidance import classifier_free_guidance
 from toolkit.eval.adherence import adherence, heldout_prompts
@@ -143,7 +144,7 @@ print("live model, top-1 retrieval:", contrastive.retrieval_accuracy(live, "word
 The loss cannot reach 0: a batch of 128 images drawn from 40 (colour, shape, size) combinations holds
 several images of the same combination, and their captions are interchangeable.
 
-The shipped model trained the same way for 2,000 steps (`python -m toolkit.contrastive train`, about 6
+The shipped model trained the same way for 2,000 steps (`python -m toolkit.recipes.contrastive train`, about 6
 minutes on 2 cores). Its similarity matrix, for one image of each of twelve combinations against their
 captions:
 """),
@@ -177,7 +178,7 @@ To steer sampling with this model we need its opinion of the *noisy* image $x_t$
 the clean model has never seen noise. GLIDE's answer (Nichol et al. 2022) is a **noise-aware** image
 encoder: the same architecture with the time $t$ added (as a scale and shift after each normalisation, like
 the U-Net's), trained on $x_t = (1-t)\,x_0 + t\,\varepsilon$. We keep the clean model's text side, frozen,
-so the new image encoder learns to land in the same space (`python -m toolkit.contrastive train --noise-aware`).
+so the new image encoder learns to land in the same space (`python -m toolkit.recipes.contrastive train --noise-aware`).
 How well each model reads a noisy image:
 """),
 ("code", r"""
@@ -207,7 +208,7 @@ The generator is notebook 02's U-Net with two hooks switched on (`UNet.from_pres
 It is trained by flow matching on images and their captions, encoded by the frozen text encoder. One caption
 in ten is replaced by the **empty prompt** (caption dropout), so the one network learns both $D(x, t \mid c)$
 and $D(x, t \mid \varnothing)$: the two that classifier-free guidance needs. Training takes about 45
-minutes on 2 cores (`python -m toolkit.text_to_image train`); here we load the result.
+minutes on 2 cores (`python -m toolkit.recipes.text_to_image train`); here we load the result.
 
 ## 5. Two ways to steer
 

@@ -32,7 +32,8 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from toolkit import autoencoder, checkpoints, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import autoencoder
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.data.photos import center_crop, load_photo
 from toolkit.eval import attribute_accuracy, codecs, read_clips
@@ -95,7 +96,7 @@ fig.tight_layout()
 ("md", r"""
 ## 2. What it keeps and what it throws away
 
-The shipped VAE trained the same way for 4,000 steps (`python -m toolkit.autoencoder train --kind image`,
+The shipped VAE trained the same way for 4,000 steps (`python -m toolkit.recipes.autoencoder train --kind image`,
 about 17 minutes on 2 cores). Eight pictures it never saw, from attribute combinations held out of training,
 through both models; under each reconstruction its error map, $|x - \hat x|$ averaged over colour:
 """),
@@ -275,7 +276,7 @@ $$\text{latent frame } j \text{ depends on input frames } 0 \dots 4(j+1) - 1, \q
 \text{output frame } t \text{ depends on latent frames } 0 \dots \lfloor t/4 \rfloor.$$
 
 That is what lets CogVideoX and Wan encode and decode long videos chunk by chunk, carrying a cache of
-the past. The shipped model (`python -m toolkit.autoencoder train --kind video`, under an hour on 2 cores) on
+the past. The shipped model (`python -m toolkit.recipes.autoencoder train --kind video`, under an hour on 2 cores) on
 held-out clips, beside the image VAE applied frame by frame:
 """),
 ("code", r"""

@@ -30,7 +30,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from toolkit import checkpoints, text_to_image, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import text_to_image
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import FlowSchedule, Trajectory, prediction_target, q_sample
 from toolkit.eval.cost import count_flops
@@ -113,7 +114,7 @@ $$\text{sampling:}\quad z_1 \sim \mathcal N(0, I) \;\xrightarrow{\text{20 flow-H
 
 The VAE is frozen: it was trained first, on pictures alone, and the diffusion model never changes it. Each
 training picture is encoded once per step and its latent drawn from $q(z \mid x)$, as LDM does
-(`toolkit.text_to_image.batches`). The U-Net is the one of notebook 04 with two changes: 4 channels in and out,
+(`toolkit.recipes.text_to_image.batches`). The U-Net is the one of notebook 04 with two changes: 4 channels in and out,
 and attention at every level, which at 8 × 8 and below is cheap (self-attention's cost grows with the square
 of the number of positions: 64² against 1,024² at 32 × 32).
 
@@ -147,7 +148,7 @@ fig.suptitle("The forward process in pixels and in latents (same t, same picture
 A short run of the shipped recipe (`text_to_image.latent_config()`): fresh pictures of the training split and
 their captions at every step, encoded by the frozen text encoder and the frozen VAE, one caption in ten
 replaced by the empty prompt for classifier-free guidance. The shipped model ran the same loop for 4,000 steps
-(`python -m toolkit.text_to_image train --latent`); its final loss is the dotted line.
+(`python -m toolkit.recipes.text_to_image train --latent`); its final loss is the dotted line.
 """),
 ("code", r"""
 text = TextConditioner.from_pretrained()                          # the frozen text encoder of notebook 04

@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import checkpoints, video_diffusion, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import video_diffusion
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import read_clips
 from toolkit.eval.cost import count_flops, wall_times
@@ -124,7 +125,7 @@ print(f"{len(video_model.temporal)} temporal layers, {temporal:,} new weights on
 print(f"fresh space-time U-Net vs the image model frame by frame: largest difference {(together - separately).abs().max():.1e}")
 """),
 ("md", r"""
-Training (`python -m toolkit.video_diffusion train`) freezes the image layers, as AnimateDiff does, and
+Training (`python -m toolkit.recipes.video_diffusion train`) freezes the image layers, as AnimateDiff does, and
 trains only the temporal ones, with the same flow-matching loss and caption dropout, on clips. A few steps,
 live (the shipped model trained 600 steps of 4 clips):
 """),

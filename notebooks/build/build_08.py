@@ -31,7 +31,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import checkpoints, text_to_video, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import text_to_video
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import read_clips
 from toolkit.generate import obeys, progression_figure, verdict
@@ -145,7 +146,7 @@ fig.tight_layout()
 ("md", r"""
 ## 3. Training
 
-The recipe (`toolkit/text_to_video.py`) is the text-to-image one of notebook 04, on latents of clips:
+The recipe (`toolkit/recipes/text_to_video.py`) is the text-to-image one of notebook 04, on latents of clips:
 
 - every training clip is encoded **once** by the frozen video VAE into a cache (its posterior's mean and
   spread), so a training step never runs the VAE: production systems precompute latents the same way;
@@ -157,7 +158,7 @@ The recipe (`toolkit/text_to_video.py`) is the text-to-image one of notebook 04,
   prediction that classifier-free guidance needs.
 
 A short run, live (the shipped model trained for 9,000 steps of 32 clips at a learning rate of 10⁻³, 55 minutes
-on 2 cores: `python -m toolkit.text_to_video train`):
+on 2 cores: `python -m toolkit.recipes.text_to_video train`):
 """),
 ("code", r"""
 config = text_to_video.TextToVideoConfig(steps=pick(150, 4), clips=pick(1024, 64), batch_size=pick(32, 8))

@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from toolkit import autoencoder, checkpoints, digits_video, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import autoencoder, digits_video
 from toolkit.pipelines import TextToVideoPipeline
 from toolkit.data import digits
 from toolkit.eval import digits as judge
@@ -135,14 +136,14 @@ fig.tight_layout()
 ("md", r"""
 ## 3. The same pipeline, trained on digits
 
-`python -m toolkit.digits_video train` runs notebook 08's recipe with the digits world in place of the shapes
+`python -m toolkit.recipes.digits_video train` runs notebook 08's recipe with the digits world in place of the shapes
 world, stage by stage, each with its manifest in `assets/checkpoints/`:
 
 | stage | what | code it reuses |
 |---|---|---|
-| `digits_video_vae` | the causal video VAE, 16 × 32 × 32 → 8 × 4 × 8 × 8, fine-tuned from the shapes world's | `toolkit.autoencoder` (notebook 05) |
-| `digits_clip` | the contrastive clip-and-caption model; its text tower is the frozen encoder | `toolkit.contrastive` (notebook 04) |
-| `digits_video_dit` | the spacetime-patch transformer, flow matching, caption dropout | `toolkit.text_to_video` (notebook 08) |
+| `digits_video_vae` | the causal video VAE, 16 × 32 × 32 → 8 × 4 × 8 × 8, fine-tuned from the shapes world's | `toolkit.recipes.autoencoder` (notebook 05) |
+| `digits_clip` | the contrastive clip-and-caption model; its text tower is the frozen encoder | `toolkit.recipes.contrastive` (notebook 04) |
+| `digits_video_dit` | the spacetime-patch transformer, flow matching, caption dropout | `toolkit.recipes.text_to_video` (notebook 08) |
 
 Only the data, the tokenizer's 22 words, and the weights change. The VAE had to learn again: the shapes
 world's VAE has never seen a pen stroke, and turns a digit into a blob. It did not have to start from

@@ -29,7 +29,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio, Video, display
 
-from toolkit import checkpoints, sound_video, zoo
+from toolkit import checkpoints, zoo
+from toolkit.recipes import sound_video
 from toolkit.pipelines import SoundVideoPipeline, TextToVideoPipeline, separate
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
@@ -86,7 +87,7 @@ clip's 16,000 samples become a latent of 16 frames × 16 channels.
 
 Because a patch is exactly one video frame, **latent frame *i* holds the sound of video frame *i***. The video
 VAE compresses time by 4, so each of its latent frames spans exactly four audio latent frames: their
-boundaries line up. It was trained in about half a minute (`python -m toolkit.sound_video train --stage audio`):
+boundaries line up. It was trained in about half a minute (`python -m toolkit.recipes.sound_video train --stage audio`):
 """),
 ("code", r"""
 ae = zoo.load("shapes_audio_ae")
@@ -148,7 +149,7 @@ ax.set(xlabel="seconds (dots: the time each token's position says)", xlim=(0, 2)
 fig.tight_layout()
 """),
 ("md", r"""
-Trained with `python -m toolkit.sound_video train --stage joint`: 30,000 steps of 32 training clips, about
+Trained with `python -m toolkit.recipes.sound_video train --stage joint`: 30,000 steps of 32 training clips, about
 40 minutes on 2 cores. The loss is notebook 08's flow matching on the whole vector, with two changes:
 
 * **Each stream its own noise level, half of the time.** Our first run noised sound and picture together, as
@@ -185,7 +186,7 @@ sound_figure(out.videos[0], out.audio[0], title=prompts[0], marks={"bounce": bou
 ("md", r"""
 Saved with sound: `save_with_sound` writes one mp4 (H.264 picture, AAC sound) with the ffmpeg that ships
 inside `imageio-ffmpeg`. Press play and listen for the click. From a terminal,
-`python -m toolkit.sound_video generate "a big red circle moving left then right" --seed 0` writes the mp4 and
+`python -m toolkit sound "a big red circle moving left then right" --seed 0` writes the mp4 and
 the figure above into `outputs/`.
 """),
 ("code", r"""

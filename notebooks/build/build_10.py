@@ -216,7 +216,7 @@ for r in compare():
     print(f"    differs: {r['differs']}")
 """),
 ("md", r"""
-Scaling out is the trainer's job, not the notebook's: `toolkit/train.py` runs on `accelerate`, so
+Scaling out is the trainer's job, not the notebook's: `toolkit/recipes/train.py` runs on `accelerate`, so
 `torchrun --nproc_per_node 2 ...` trains data-parallel on two CPU processes (a test checks that they end
 with the weights of one process given the whole batch), and `--preset gpu` selects bf16 autocast,
 `torch.compile` and larger models on a GPU (see the README).

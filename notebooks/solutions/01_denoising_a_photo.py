@@ -4,7 +4,8 @@ import math
 import torch.nn.functional as F
 from scipy.ndimage import uniform_filter
 
-from toolkit import denoising as D, zoo
+from toolkit import zoo
+from toolkit.recipes import denoising as D
 from toolkit.data import photos
 from toolkit.exercises import check
 

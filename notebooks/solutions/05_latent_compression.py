@@ -1,7 +1,8 @@
 """Notebook 05's exercises, answered."""
 import math
 
-from toolkit import autoencoder, zoo
+from toolkit import zoo
+from toolkit.recipes import autoencoder
 from toolkit.eval import codecs
 from toolkit.exercises import check
 from toolkit.runtime import pick

@@ -8,7 +8,7 @@
     bits_per_pixel(bits, video), psnr(video, decoded).mean()
 
 The codecs see the clips as 8-bit RGB frames (the rounding alone gives 54.5 dB, far above every point here),
-the VAEs as the floats they were trained on. All are scored with toolkit.autoencoder.psnr: per clip, over all
+the VAEs as the floats they were trained on. All are scored with toolkit.eval.reconstruction.psnr: per clip, over all
 its frames, then the mean over clips.
 Bits per pixel = bits / (B·T·H·W): a pixel is one RGB position of one frame, not three values.
 How the bits are counted:
@@ -47,13 +47,14 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .. import checkpoints, zoo
-from ..autoencoder import EVAL_SEED, KINDS, NAMES, psnr
 from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig
 from ..models.vae import VAE
 from ..models.video_vae import VideoVAE
 from ..runtime import pick
+from .reconstruction import HELDOUT_SEED as EVAL_SEED, psnr
 
+VAES = {"image": "shapes_vae", "video": "shapes_video_vae"}    # the shipped VAEs, by kind
 JPEG_QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 H264_CRFS = (10, 15, 20, 25, 30, 35, 40, 45)
 LATENT_BITS = (16, 8, 4)      # float16; 256 and 16 uniform levels
@@ -196,7 +197,7 @@ def shipped_vaes(folder=None) -> dict:
     """{"image_vae": ..., "video_vae": ...} for the VAEs whose manifest is in `folder` (default the shipped ones);
     the others are skipped. One that is there but does not load raises, rather than leaving the figure unnoticed."""
     folder = checkpoints.resolve(folder)
-    return {f"{kind}_vae": zoo.load(NAMES[kind], folder) for kind in KINDS if (folder / f"{NAMES[kind]}.json").exists()}
+    return {f"{kind}_vae": zoo.load(VAES[kind], folder) for kind in VAES if (folder / f"{VAES[kind]}.json").exists()}
 
 
 # ---------------------------------------------------------------- the comparison
@@ -250,9 +251,9 @@ def main(argv=None) -> int:
     clips = ShapesWorld(world).sample(args.clips, seed=EVAL_SEED, split="heldout").video    # (B, 3, 16, 32, 32)
     start = time.perf_counter()
     vaes = shipped_vaes()
-    for kind in KINDS:
+    for kind in VAES:
         if f"{kind}_vae" not in vaes:
-            print(f"skipping {kind}_vae: no {NAMES[kind]}.json in {checkpoints.resolve()} (not trained yet)")
+            print(f"skipping {kind}_vae: no {VAES[kind]}.json in {checkpoints.resolve()} (not trained yet)")
     rows = rate_distortion(clips, vaes=vaes)
     for r in rows:
         print(f"{r['codec']:>18} {r['setting']:>3}  {r['bpp']:7.3f} bpp  {r['psnr_db']:5.2f} dB")

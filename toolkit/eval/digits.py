@@ -3,7 +3,7 @@
     python -m toolkit.eval.digits --out assets/metrics/digits.json
 
 The judge reads every frame: the ink's centre of mass gives the digit's path, and the shipped digit classifier
-(toolkit.digits_video, trained on the training sprites only, never on a generated clip) reads a 14 x 14 crop
+(toolkit.recipes.digits_video, trained on the training sprites only, never on a generated clip) reads a 14 x 14 crop
 around it; the digit is the class with the highest log-probability summed over the frames. The motion comes
 from the path: its axis is the one it travels further along, and each time it turns back by more than
 TURN_PX pixels is a turn. One turn is "up then down" (or "down then up", ...); two or more are Sync-DRAW's
@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from ..checkpoints import write_json
 from ..data import digits
+from .reconstruction import psnr, reconstruct
 
 TURN_PX = 2.0                  # a path must come back this far to count as a turn (not jitter)
 SETS = {"held-out": ("heldout", 10), "seen": ("train", 1)}        # split, clips per (pair, template)
@@ -137,7 +138,6 @@ def real_clips(truths: list[tuple[str, str]], seed: int = 10**6) -> torch.Tensor
 def vae_metrics(vae, classifier, n: int = 200, seed: int = 10**6) -> dict:
     """The digits video VAE on held-out pairs drawn with the eval sprites: PSNR, and the judge on the
     reconstructions beside the originals (decoding must not change the digit or its motion)."""
-    from ..autoencoder import psnr, reconstruct
     batch = digits.DigitsWorld().sample(n, seed=seed, split="heldout")
     x_hat = reconstruct(vae.eval(), batch.video)
     truths = [(o["digit"], o["motion"]) for i in range(n) for o in batch.objects(i)]

@@ -7,55 +7,12 @@ images with the one fitted to real images:
 
 Inception knows nothing of this world and cannot be downloaded, so the features come from
 a small CNN trained here, on clean rendered images, to name shape, colour and size. It is
-a judge only: no generator ever trains against it.
+a judge only: no generator ever trains against it. Its recipe is toolkit.recipes.feature_classifier; load
+the shipped one with toolkit.zoo.load("feature_classifier").
 """
-from dataclasses import asdict, dataclass
-
 import torch
-import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .. import checkpoints
-from ..data import ShapesWorld, WorldConfig
 from ..models.classifiers import ShapeClassifier
-
-NAME = "feature_classifier"
-
-
-@dataclass(frozen=True)
-class ClassifierConfig:
-    width: int = 32          # channels of the first conv; doubled at each of three stages
-    image_size: int = 32
-    steps: int = 1000
-    batch_size: int = 128
-    lr: float = 2e-3
-    seed: int = 0
-
-
-def train_classifier(config: ClassifierConfig = ClassifierConfig(), progress: bool = True) -> ShapeClassifier:
-    """Train on freshly rendered clean images (every split: this is a judge, not a generator)."""
-    torch.manual_seed(config.seed)
-    model = ShapeClassifier(config.width)
-    world = ShapesWorld(WorldConfig(frames=1, height=config.image_size, width=config.image_size))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.lr, total_steps=config.steps)
-    for step in tqdm(range(config.steps), desc="feature classifier", disable=not progress):
-        textured = step % 2 == 1
-        world.config = WorldConfig(frames=1, height=config.image_size, width=config.image_size, textured=textured)
-        batch = world.sample(config.batch_size, seed=config.seed * 100_003 + step, split="all")
-        logits = model(batch.images)
-        loss = sum(F.cross_entropy(logits[k], getattr(batch, k)[:, 0]) for k in logits)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-    return model.eval()
-
-
-def save_classifier(model: ShapeClassifier, config: ClassifierConfig, folder=None, command: str = "", metrics=None):
-    """Ship the judge (load it back with toolkit.zoo.load("feature_classifier"))."""
-    return checkpoints.save(folder, NAME, model.state_dict(), asdict(config), command, metrics, half=True)
-
 
 @torch.no_grad()
 def features(model: ShapeClassifier, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
@@ -79,30 +36,3 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     root_a = vecs @ torch.diag(vals.clamp(min=0).sqrt()) @ vecs.T
     cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
     return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
-
-
-def main(argv=None):
-    """python -m toolkit.eval.frechet --out assets/checkpoints: train and ship the classifier."""
-    import argparse
-    import sys
-    import time
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--steps", type=int, default=ClassifierConfig.steps)
-    args = parser.parse_args(argv)
-    config = ClassifierConfig(steps=args.steps)
-    start = time.perf_counter()
-    model = train_classifier(config)
-    seconds = time.perf_counter() - start
-    test = ShapesWorld(WorldConfig(frames=1)).sample(1000, seed=10**6, split="all")
-    with torch.no_grad():
-        logits = model(test.images)
-    metrics = {f"{k}_accuracy": float((logits[k].argmax(1) == getattr(test, k)[:, 0]).float().mean()) for k in logits}
-    metrics["train_seconds"] = round(seconds, 1)
-    command = "python -m toolkit.eval.frechet " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(save_classifier(model, config, args.out, command.strip(), metrics), metrics)
-
-
-if __name__ == "__main__":
-    main()

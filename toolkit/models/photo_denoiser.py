@@ -24,7 +24,7 @@ class PhotoDenoiserConfig:
     width: int = 64            # channels inside
     blocks: int = 4            # residual blocks (two 3x3 convolutions each)
     fold: int = 2              # pixel-unshuffle factor: convolutions run at 1/fold resolution
-    # its training (toolkit.denoising.train_photo_denoiser)
+    # its training (toolkit.recipes.denoising.train_photo_denoiser)
     patch_size: int = 64
     batch_size: int = 16
     steps: int = 1800          # full run: under 5 minutes on one CPU core

@@ -20,7 +20,7 @@ open joint models such as Ovi and LTX-2 instead pair a video transformer with an
 block by block, and MM-Diffusion (2023) coupled two U-Nets.
 
 Each stream may carry its own noise level, t of shape (B, 2): every token's adaLN reads its own stream's time
-(a per-token condition), so that training can noise the sound apart from the picture (toolkit.sound_video).
+(a per-token condition), so that training can noise the sound apart from the picture (toolkit.recipes.sound_video).
 
 With video=None the same class is an audio-only model: the baseline of notebook 09, which writes a soundtrack
 for a prompt without seeing any picture.

@@ -19,7 +19,7 @@ Inside, small to large:
 The VAE (Kingma & Welling 2014, arXiv:1312.6114) trains an encoder q(z | x) = N(μ(x), σ²(x)) and a decoder
 x̂(z) on reconstruction error + β·KL(q(z | x) ‖ N(0, I)). With the small β of production VAEs the KL term does
 not make q close to N(0, I); it only stops the encoder from using arbitrarily large or sharp latents, which keeps
-the latent space smooth enough to diffuse in. The loss lives in toolkit.autoencoder.
+the latent space smooth enough to diffuse in. The loss lives in toolkit.recipes.autoencoder.
 
 Each residual branch's last convolution and the decoder's output convolution start at zero (ADM's zero_module,
 DiT's initialize_weights): every ResBlock starts as the identity and a fresh decoder outputs exactly 0 (grey).

@@ -8,7 +8,7 @@
     net(x_t, t, **cond)                                # any text-conditioned U-Net or transformer
 
 Like Stable Diffusion with CLIP's text tower, the generators never train the text encoder: it was trained
-contrastively (toolkit.contrastive) and is frozen. The image generators read shapes_clip's tower; the video
+contrastively (toolkit.recipes.contrastive) and is frozen. The image generators read shapes_clip's tower; the video
 generators read the tower of shapes_clip_video, trained against clips: shapes_clip only ever read captions of
 still pictures, so to it "moving left" and "slides to the right" are untrained, interchangeable words (much as
 video models moved from CLIP's text tower to larger text encoders such as T5).
@@ -37,7 +37,7 @@ class TextConditioner:
         self.encoder, self.tokenizer = encoder.eval().requires_grad_(False), tokenizer or Tokenizer()
         if len(self.tokenizer) != encoder.config.vocab_size:
             raise ValueError(f"the tokenizer has {len(self.tokenizer)} words but the encoder was trained on "
-                             f"{encoder.config.vocab_size}; retrain it (python -m toolkit.contrastive train)")
+                             f"{encoder.config.vocab_size}; retrain it (python -m toolkit.recipes.contrastive train)")
 
     @classmethod
     def from_pretrained(cls, name: str = TEXT_ENCODER, folder=None) -> "TextConditioner":

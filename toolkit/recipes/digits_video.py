@@ -1,7 +1,7 @@
 """Notebook 08b: notebook 08's text-to-video recipe, unchanged, on real handwriting (toolkit.data.digits).
 
-    python -m toolkit.digits_video train --out assets/checkpoints          # all four stages, in order
-    python -m toolkit.digits_video train --stage dit --out assets/checkpoints
+    python -m toolkit.recipes.digits_video train --out assets/checkpoints          # all four stages, in order
+    python -m toolkit.recipes.digits_video train --stage dit --out assets/checkpoints
     python -m toolkit.eval.digits --out assets/metrics/digits.json        # the held-out numbers
 
     pipe = TextToVideoPipeline.from_pretrained("digits_video_dit")     # toolkit.pipelines
@@ -10,15 +10,14 @@
 Four stages, each shipped with a manifest, each the shapes world's code with the digits world's data:
     classifier   digits_classifier: a small CNN that reads a digit from a 14 x 14 crop, trained on the training
                  sprites only (the judge of toolkit.eval.digits; it never sees a generated clip)
-    vae          digits_video_vae: the video VAE of notebook 05 (toolkit.autoencoder), fine-tuned on digit clips
+    vae          digits_video_vae: the video VAE of notebook 05 (toolkit.recipes.autoencoder), fine-tuned on digit clips
                  from shapes_video_vae, which never saw a stroke of handwriting and blurs a digit into a blob
-    text         digits_clip: the contrastive clip-and-caption model of notebook 04 (toolkit.contrastive), with a
+    text         digits_clip: the contrastive clip-and-caption model of notebook 04 (toolkit.recipes.contrastive), with a
                  tokenizer of the digits captions' 22 words; its text tower is the generator's frozen encoder
-    dit          digits_video_dit: notebook 08's VideoDiT (toolkit.text_to_video), trained on latents of the
+    dit          digits_video_dit: notebook 08's VideoDiT (toolkit.recipes.text_to_video), trained on latents of the
                  digit clips with fresh captions every step and 10% caption dropout
 Every stage reads only training data: the training sprites, and the training (digit, motion) pairs.
 """
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -27,14 +26,16 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints, contrastive, text_to_video, zoo
-from .data import digits
-from .eval.digits import centres, classifier_accuracy, crop
-from .models.classifiers import DigitClassifier
-from .models.clip import ContrastiveConfig, ContrastiveModel
-from .models.text_encoder import TextEncoderConfig
-from .runtime import pick
-from .text import TextConditioner, Tokenizer, tokenizer_for
+from .. import checkpoints, zoo
+from . import autoencoder, contrastive, text_to_video
+from ..data import digits
+from ..eval.digits import centres, classifier_accuracy, crop
+from ..models.classifiers import DigitClassifier
+from ..models.clip import ContrastiveConfig, ContrastiveModel
+from ..models.text_encoder import TextEncoderConfig
+from ..runtime import pick
+from ..text import TextConditioner, Tokenizer, tokenizer_for
+from . import cli
 from .train import ship
 
 STAGES = ("classifier", "vae", "text", "dit")
@@ -181,7 +182,7 @@ def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> st
                    "train_seconds_this_session": round(time.perf_counter() - start)}
         path = checkpoints.save(out, NAMES[stage], model.state_dict(), asdict(config), command, metrics, half=True)
     elif stage == "vae":
-        from .eval.digits import vae_metrics
+        from ..eval.digits import vae_metrics
         config = vae_config(**overrides)
         model = train_vae(config, out_dir=f"{runs}/{NAMES[stage]}", command=command).ema_model
         x = clips(pick(128, 8), seed=autoencoder.SCALE_SEED).video
@@ -207,20 +208,14 @@ def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> st
     return str(path)
 
 
+def train_and_ship(args, command: str) -> list:
+    return [run_stage(stage, args.out, args.runs, args.steps, command) for stage in STAGES if stage in args.stage]
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.digits_video", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
-                        help="which to train (later stages load the earlier ones from --out)")
-    parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
-    command = "python -m toolkit.digits_video " + " ".join(sys.argv[1:] if argv is None else argv)
-    for stage in STAGES:
-        if stage in args.stage:
-            print(f"wrote {run_stage(stage, args.out, args.runs, args.steps, command.strip())}")
-    return 0
+    return cli.main("toolkit.recipes.digits_video", __doc__, train_and_ship, argv=argv, options=[
+        (("--stage",), {"choices": STAGES, "nargs": "+", "default": list(STAGES),
+                        "help": "which to train (later stages load the earlier ones from --out)"})])
 
 
 if __name__ == "__main__":

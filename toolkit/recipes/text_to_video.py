@@ -1,11 +1,11 @@
 """Notebook 08: the latent video diffusion transformer, trained on the shapes world's captioned clips.
 
-    python -m toolkit.text_to_video train --out assets/checkpoints                     # shapes_video_dit
-    python -m toolkit.text_to_video train --preset gpu --out runs/                     # 64 x 64, on a GPU
+    python -m toolkit.recipes.text_to_video train --out assets/checkpoints                     # shapes_video_dit
+    python -m toolkit.recipes.text_to_video train --preset gpu --out runs/                     # 64 x 64, on a GPU
 
 The recipe of the production text-to-video models at laptop scale:
   1. every training clip (16 x 32 x 32 RGB) is encoded once by the frozen, shipped video VAE
-     (toolkit.autoencoder, 8 x 4 x 8 x 8 latents) into a latent cache: its posterior's mean and std;
+     (toolkit.recipes.autoencoder, 8 x 4 x 8 x 8 latents) into a latent cache: its posterior's mean and std;
   2. each step draws clips from the cache, samples their latents z ~ q(z | x), scales them, and redraws
      every caption from the clip's attributes (a new wording each time it is seen: caption augmentation);
   3. the prompt is read by the frozen text tower of shapes_clip_video, the contrastive model trained on clips
@@ -16,7 +16,6 @@ The recipe of the production text-to-video models at laptop scale:
 Training reads only the training split: the held-out (colour, shape) and (shape, motion) pairs and the
 held-out wordings never appear, so adherence can be measured on prompts the model has never read.
 """
-import argparse
 import hashlib
 import sys
 import time
@@ -28,22 +27,24 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints, zoo
-from .data import ShapesWorld, WorldConfig, caption
-from .models.video_dit import VideoDiT
-from .text import TextConditioner
+from .. import checkpoints, zoo
+from . import autoencoder
+from ..data import ShapesWorld, WorldConfig, caption
+from ..models.video_dit import VideoDiT
+from ..runtime import cache_dir
+from ..text import TextConditioner
 from .text_to_image import loss_function
+from . import cli
 from .train import TrainConfig, ship, train
 
 NAME = "shapes_video_dit"
-CACHE = Path(__file__).resolve().parent.parent / "outputs" / "cache"     # regenerated on demand, never shipped
 ENCODE_CHUNK = 64                  # clips rendered and encoded at a time
 
 
 @dataclass(frozen=True)
 class TextToVideoConfig:
     model: str = "cpu"                # a VideoDiT preset (toolkit.models.video_dit.PRESETS)
-    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.recipes.train.PRESETS)
     steps: int = 9000                 # about 0.3 s a step on 2 cores
     batch_size: int = 32
     lr: float = 1e-3                  # learned faster than 4e-4 in short runs, and stayed stable
@@ -87,14 +88,14 @@ def cache_path(config: TextToVideoConfig, vae) -> Path:
     """One file per (clips, frames, size, seed, VAE weights): a changed VAE never reuses old latents."""
     weights = hashlib.sha256(b"".join(v.detach().cpu().numpy().tobytes() for v in vae.state_dict().values()))
     key = f"{config.clips}-{config.frames}-{config.image_size}-{config.seed}-{weights.hexdigest()[:12]}"
-    return CACHE / f"video-latents-{key}.safetensors"
+    return cache_dir() / f"video-latents-{key}.safetensors"     # regenerated on demand, never shipped
 
 
 @torch.no_grad()
 def encode_clips(config: TextToVideoConfig, vae, progress: bool = True) -> dict:
     """Render config.clips training clips and encode them: {"mean", "std"} (N, C, T', H', W') of q(z | x)
     (unscaled), and the attributes (N,) shape, colour, size, motion that captions are drawn from.
-    Cached under outputs/cache (written atomically), so a resumed or repeated run skips the encoding."""
+    Cached in runtime.cache_dir() (written atomically), so a resumed or repeated run skips the encoding."""
     path = cache_path(config, vae)
     if path.exists():
         try:
@@ -136,7 +137,7 @@ def batches(config: TextToVideoConfig, text: TextConditioner, vae=None, progress
 
 def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
                 command=None, data=None):
-    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
     text = text or TextConditioner.from_pretrained(config.text)
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, seed=config.seed,
@@ -146,23 +147,18 @@ def train_model(config: TextToVideoConfig, text: TextConditioner | None = None, 
                  command=command, progress=progress)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_video", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
-    parser.add_argument("--steps", type=int, default=None, help="default: the preset's")
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
+def train_and_ship(args, command: str) -> list:
     config = PRESETS[args.preset]
     config = config if args.steps is None else replace(config, steps=args.steps)
-    command = "python -m toolkit.text_to_video " + " ".join(sys.argv[1:] if argv is None else argv)
-
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    path = ship(result, args.out, config.name, config, command, time.perf_counter() - start)
-    print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence")
-    return 0
+    print("measure it with python -m toolkit.eval.video_adherence")
+    return [ship(result, args.out, config.name, config, command, time.perf_counter() - start)]
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.text_to_video", __doc__, train_and_ship, argv=argv, options=[
+        (("--preset",), {"choices": sorted(PRESETS), "default": "cpu"})])
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ from accelerate import Accelerator
 from accelerate.utils import send_to_device
 from tqdm.auto import tqdm
 
-from toolkit import checkpoints
-from toolkit.runtime import from_preset
+from .. import checkpoints
+from ..runtime import from_preset
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Notebook 04: train the contrastive text-image model (and its noise-aware and video variants) here.
 
-    python -m toolkit.contrastive train --out assets/checkpoints                  # shapes_clip: images
-    python -m toolkit.contrastive train --noise-aware --out assets/checkpoints    # shapes_clip_noisy
-    python -m toolkit.contrastive train --visual video --out assets/checkpoints   # shapes_clip_video
+    python -m toolkit.recipes.contrastive train --out assets/checkpoints                  # shapes_clip: images
+    python -m toolkit.recipes.contrastive train --noise-aware --out assets/checkpoints    # shapes_clip_noisy
+    python -m toolkit.recipes.contrastive train --visual video --out assets/checkpoints   # shapes_clip_video
 
     model = zoo.load("shapes_clip"); tokenizer = Tokenizer()
     tokens = tokenizer(["a large blue square"])
@@ -16,20 +16,20 @@ Retrieval (`retrieval_accuracy`): a gallery of one picture for every (shape, col
 captions use wordings that training never showed (`data.captions.is_held_out_wording`); "combinations"
 queries also name (colour, shape) pairs held out of training.
 """
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import torch
 
-from . import checkpoints, zoo
-from .data import ShapesWorld, WorldConfig, vocab
-from .eval.adherence import heldout_prompts
-from .models.clip import ContrastiveConfig, ContrastiveModel, contrastive_loss
-from .models.text_encoder import TextEncoderConfig
-from .runtime import pick
-from .text import TEXT_ENCODER, Tokenizer
+from .. import checkpoints, zoo
+from ..data import ShapesWorld, WorldConfig, vocab
+from ..eval.adherence import heldout_prompts
+from ..models.clip import ContrastiveConfig, ContrastiveModel, contrastive_loss
+from ..models.text_encoder import TextEncoderConfig
+from ..runtime import pick
+from ..text import TEXT_ENCODER, Tokenizer
+from . import cli
 from .train import TrainConfig, train
 
 NAMES = {("image", False): "shapes_clip", ("image", True): "shapes_clip_noisy", ("video", False): "shapes_clip_video"}
@@ -156,22 +156,12 @@ def similarity_matrix(model: ContrastiveModel, pictures: torch.Tensor, prompts: 
 def save_text_encoder(model: ContrastiveModel, folder, command: str):
     """Ship the clean model's text tower on its own: the frozen encoder every generator reads."""
     return checkpoints.save(folder, TEXT_ENCODER, model.text.state_dict(), asdict(model.config.text), command,
-                            metrics={}, extra={"source": "the text tower of shapes_clip (toolkit.contrastive)"},
+                            metrics={}, extra={"source": "the text tower of shapes_clip (toolkit.recipes.contrastive)"},
                             half=True)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.contrastive", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--visual", choices=["image", "video"], default="image")
-    parser.add_argument("--noise-aware", action="store_true", help="train on noisy images (needs shapes_clip)")
-    parser.add_argument("--steps", type=int)
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
+def train_and_ship(args, command: str) -> list:
     config = make_config(args.visual, args.noise_aware, **({"steps": args.steps} if args.steps else {}))
-    command = "python -m toolkit.contrastive " + " ".join(sys.argv[1:] if argv is None else argv)
-
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
     model = result.ema_model
@@ -184,12 +174,18 @@ def main(argv=None) -> int:
     else:
         metrics["top1_heldout_wording"] = retrieval_accuracy(model, "wording", per)["top1"]
         metrics["top1_heldout_combination"] = retrieval_accuracy(model, "combination", per)["top1"]
-    path = checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command.strip(), metrics,
-                            half=True)
-    print(f"wrote {path}: {metrics}")
+    print(metrics)
+    paths = [checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command, metrics,
+                              half=True)]
     if config.name == "shapes_clip":
-        print(f"wrote {save_text_encoder(model, args.out, command.strip())}")
-    return 0
+        paths.append(save_text_encoder(model, args.out, command))
+    return paths
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.contrastive", __doc__, train_and_ship, argv=argv, options=[
+        (("--visual",), {"choices": ["image", "video"], "default": "image"}),
+        (("--noise-aware",), {"action": "store_true", "help": "train on noisy images (needs shapes_clip)"})])
 
 
 if __name__ == "__main__":

@@ -5,12 +5,11 @@ The same network is trained with two objectives:
 * "velocity": rectified flow / flow matching (Liu et al. 2022; Lipman et al. 2023), predict
   u = ε − x₀ along the straight path x_t = (1 − t)·x₀ + t·ε.
 
-    python -m toolkit.image_diffusion train --objective epsilon --out assets/checkpoints
+    python -m toolkit.recipes.image_diffusion train --objective epsilon --out assets/checkpoints
     model = zoo.load(name_of("epsilon")); D = denoiser(model, "epsilon")      # then any sampler in toolkit.diffusion
 
 Training images come from the shapes world's training split, rendered fresh at every step.
 """
-import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -18,12 +17,13 @@ from pathlib import Path
 
 import torch
 
-from .data import ShapesWorld, WorldConfig
-from .diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
+from ..data import ShapesWorld, WorldConfig
+from ..diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
                         flow_times, sample_dpmpp_2m, sample_flow_heun)
-from .eval import read_images
-from .models.unet import FlowTime, UNet
-from .runtime import pick
+from ..eval import read_images
+from ..models.unet import FlowTime, UNet
+from ..runtime import pick
+from . import cli
 from .train import TrainConfig, ship, train
 
 OBJECTIVES = ("epsilon", "velocity")
@@ -33,7 +33,7 @@ OBJECTIVES = ("epsilon", "velocity")
 class ImageDiffusionConfig:
     objective: str = "epsilon"
     unet: str = "cpu"                 # a U-Net preset (toolkit.models.unet.PRESETS)
-    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.recipes.train.PRESETS)
     steps: int = 3000
     batch_size: int = 48
     image_size: int = 32
@@ -67,7 +67,7 @@ def loss_function(config: ImageDiffusionConfig):
 
 
 def train_model(config: ImageDiffusionConfig, out_dir=None, progress: bool = True, command: str | None = None):
-    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
     return train(make_model(config), loss_function(config), image_batches(config), train_config,
@@ -99,25 +99,19 @@ def name_of(objective: str) -> str:
     return f"shapes_{objective}_unet"
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.image_diffusion", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--objective", choices=OBJECTIVES, default="epsilon")
-    parser.add_argument("--steps", type=int, default=ImageDiffusionConfig.steps)
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
-    config = ImageDiffusionConfig(objective=args.objective, steps=args.steps)
-    command = "python -m toolkit.image_diffusion " + " ".join(sys.argv[1:] if argv is None else argv)
-
+def train_and_ship(args, command: str) -> list:
+    config = ImageDiffusionConfig(objective=args.objective, **({"steps": args.steps} if args.steps else {}))
     start = time.perf_counter()
     result = train_model(config, out_dir=Path(args.runs) / name_of(args.objective), command=command)
     seconds = time.perf_counter() - start
     images = generate(result.ema_model, args.objective, n=pick(500, 50), steps=20, seed=1)
-    path = ship(result, args.out, name_of(args.objective), config, command, seconds,
-                valid_shape_rate_20_steps=valid_shape_rate(images))
-    print(f"wrote {path}")
-    return 0
+    return [ship(result, args.out, name_of(args.objective), config, command, seconds,
+                 valid_shape_rate_20_steps=valid_shape_rate(images))]
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.image_diffusion", __doc__, train_and_ship, argv=argv, options=[
+        (("--objective",), {"choices": OBJECTIVES, "default": "epsilon"})])
 
 
 if __name__ == "__main__":

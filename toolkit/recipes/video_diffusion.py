@@ -1,6 +1,6 @@
 """Notebook 07: video diffusion in pixels, a space-time U-Net inflated from the text-to-image U-Net.
 
-    OMP_NUM_THREADS=1 python -m toolkit.video_diffusion train --out assets/checkpoints     # shapes_spacetime_unet
+    OMP_NUM_THREADS=1 python -m toolkit.recipes.video_diffusion train --out assets/checkpoints     # shapes_spacetime_unet
 
 The recipe of Video Diffusion Models and Make-A-Video (and of AnimateDiff): take the trained text-to-image
 U-Net (shapes_text_unet), insert zero-initialised temporal layers (toolkit.models.spacetime_unet), and train on
@@ -8,19 +8,20 @@ clips. The spatial layers stay frozen (`freeze_spatial`): they already draw the 
 layers learn, which is what ties the frames into one object moving one way. Same objective as the image model:
 flow matching with 10% caption dropout, on 16 x 32 x 32 clips of the training split.
 """
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import torch
 
-from . import text_to_image, zoo
-from .data import ShapesWorld, WorldConfig
-from .models.spacetime_unet import SpaceTimeUNet
-from .models.unet import FlowTime
-from .text import TextConditioner
+from .. import zoo
+from . import text_to_image
+from ..data import ShapesWorld, WorldConfig
+from ..models.spacetime_unet import SpaceTimeUNet
+from ..models.unet import FlowTime
+from ..text import TextConditioner
 from .text_to_image import loss_function
+from . import cli
 from .train import TrainConfig, ship, train
 
 NAME = "shapes_spacetime_unet"
@@ -65,7 +66,7 @@ def batches(config: VideoDiffusionConfig, text: TextConditioner):
 
 def train_model(config: VideoDiffusionConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
                 command=None):
-    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
     text = text or TextConditioner.from_pretrained()
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            lr=config.lr, warmup=min(100, max(1, config.steps // 10)),
@@ -74,22 +75,17 @@ def train_model(config: VideoDiffusionConfig, text: TextConditioner | None = Non
                  out_dir=out_dir, command=command, progress=progress)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.video_diffusion", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--steps", type=int, default=VideoDiffusionConfig.steps)
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
-    config = VideoDiffusionConfig(steps=args.steps)
-    command = "python -m toolkit.video_diffusion " + " ".join(sys.argv[1:] if argv is None else argv)
-
+def train_and_ship(args, command: str) -> list:
+    config = VideoDiffusionConfig(**({"steps": args.steps} if args.steps else {}))
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
-    path = ship(result, args.out, NAME, config, command, time.perf_counter() - start,
-                keep=lambda key: zoo.shipped_tensor(NAME, asdict(config), key))
-    print(f"wrote {path}; measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
-    return 0
+    print("measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
+    return [ship(result, args.out, NAME, config, command, time.perf_counter() - start,
+                 keep=lambda key: zoo.shipped_tensor(NAME, asdict(config), key))]
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.video_diffusion", __doc__, train_and_ship, argv=argv)
 
 
 if __name__ == "__main__":

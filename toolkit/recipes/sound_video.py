@@ -1,9 +1,9 @@
 """Notebook 09: sound and picture generated together, from one joint latent.
 
-    python -m toolkit.sound_video train --out assets/checkpoints          # all three stages, in order
-    python -m toolkit.sound_video generate "a big red circle moving left then right" --seed 0 --out outputs/
-    python -m toolkit.sound_video train --stage joint --out assets/checkpoints
+    python -m toolkit.recipes.sound_video train --out assets/checkpoints          # all three stages, in order
+    python -m toolkit.recipes.sound_video train --stage joint --out assets/checkpoints
     python -m toolkit.eval.sync --out assets/metrics/sound_video.json     # synchrony and pitch, against the baseline
+    python -m toolkit sound "a big red circle moving left then right" --seed 0 --out outputs/   # one clip, heard
 
     pipe = SoundVideoPipeline.from_pretrained()               # toolkit.pipelines.sound_video
     out = pipe("a big red circle moving left then right", seed=0)
@@ -22,7 +22,6 @@ Three stages, each shipped with a manifest:
                 each obeys the prompt, neither sees what the other generates
 The captions never mention sound: the prompt's shape sets the hum's pitch, and the bounce sets when it clicks.
 """
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -31,16 +30,18 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import autoencoder, checkpoints, text_to_video, zoo
-from .data import ShapesWorld, WorldConfig, caption
-from .data.sound import SAMPLES_PER_FRAME, soundtrack
-from .diffusion import FlowSchedule
-from .diffusion.utils import randn_like
-from .models.audio_autoencoder import AudioAutoencoder
-from .models.sound_video_dit import SoundVideoDiT
-from .pipelines.sound_video import DEFAULT_GUIDANCE, FRAMES, IMAGE_SIZE, SoundVideoPipeline
-from .runtime import pick
-from .text import TextConditioner
+from .. import checkpoints, zoo
+from . import autoencoder, text_to_video
+from ..data import ShapesWorld, WorldConfig, caption
+from ..data.sound import SAMPLES_PER_FRAME, soundtrack
+from ..diffusion import FlowSchedule
+from ..diffusion.utils import randn_like
+from ..models.audio_autoencoder import AudioAutoencoder
+from ..models.sound_video_dit import SoundVideoDiT
+from ..pipelines.sound_video import FRAMES, IMAGE_SIZE
+from ..runtime import pick
+from ..text import TextConditioner
+from . import cli
 from .train import TrainConfig, ship, train
 
 STAGES = ("audio", "joint", "audio_only")
@@ -69,7 +70,7 @@ def sounds(n: int, seed: int, split: str = "train") -> torch.Tensor:
 
 
 def train_audio(config: AudioTrainConfig, out_dir=None, progress=True, command=None):
-    """Train (or resume) the audio autoencoder on fresh soundtracks every step: toolkit.train's TrainResult."""
+    """Train (or resume) the audio autoencoder on fresh soundtracks every step: toolkit.recipes.train's TrainResult."""
     torch.manual_seed(config.seed)
     model = AudioAutoencoder.from_preset(config.model)
     train_config = TrainConfig.from_preset("cpu", steps=config.steps, batch_size=config.batch_size, lr=config.lr,
@@ -83,7 +84,7 @@ def train_audio(config: AudioTrainConfig, out_dir=None, progress=True, command=N
 def audio_metrics(model: AudioAutoencoder, n: int, seed: int = 999) -> dict:
     """How well held-out soundtracks survive the autoencoder: SNR in dB, and whether the clicks and the
     pitch that the judge (toolkit.eval.sync) reads are still there."""
-    from .data.sound import click_frames, hum_pitch
+    from ..data.sound import click_frames, hum_pitch
     audio = sounds(n, seed, split="heldout")
     out = model(audio).clamp(-1, 1)
     snr = 10 * torch.log10(audio.pow(2).mean() / (out - audio).pow(2).mean())
@@ -96,7 +97,7 @@ def audio_metrics(model: AudioAutoencoder, n: int, seed: int = 999) -> dict:
 @dataclass(frozen=True)
 class SoundVideoConfig:
     model: str = "cpu"                # a SoundVideoDiT preset: "cpu" (joint) or "cpu-audio-only" (the baseline)
-    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.recipes.train.PRESETS)
     steps: int = 30_000               # the joint model: 48.5 minutes on 2 cores (the baseline: 14)
     batch_size: int = 32
     lr: float = 1e-3                  # notebook 08's
@@ -143,7 +144,7 @@ def batches(config: SoundVideoConfig, text: TextConditioner, model: SoundVideoDi
         video, scale = text_to_video.encode_clips(config.video_config(), vae, progress), float(vae.scaling_factor)
         if not torch.equal(video["motion"], clips["motion"]) or not torch.equal(video["shape"], clips["shape"]):
             raise RuntimeError("the latent cache's clips are not the clips whose sound was rendered: delete "
-                               f"{text_to_video.CACHE} and run again")
+                               f"{text_to_video.cache_path(config.video_config(), vae)} and run again")
     names = world().names
 
     def batch(k):
@@ -189,7 +190,7 @@ def loss_function(config: SoundVideoConfig, text: TextConditioner, model: SoundV
 
 
 def train_model(config: SoundVideoConfig, out_dir=None, progress=True, command=None, audio_folder=None):
-    """Train (or resume) the joint model or the audio-only baseline: toolkit.train's TrainResult. The audio
+    """Train (or resume) the joint model or the audio-only baseline: toolkit.recipes.train's TrainResult. The audio
     autoencoder comes from audio_folder; the text tower and the video VAE are the shipped ones."""
     text = TextConditioner.from_pretrained(config.text)
     model = make_model(config)
@@ -212,35 +213,6 @@ def stage_config(stage: str, **overrides):
     return replace(SoundVideoConfig(model=model), **(fast | overrides))
 
 
-# ---------------------------------------------------------------- generation
-
-def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE,
-             pipe: SoundVideoPipeline | None = None) -> dict:
-    """One clip with its sound: writes <prompt>-seed<N>.mp4 (H.264 picture, AAC sound) and <prompt>-seed<N>-sound.png
-    (frames over waveform and spectrogram, the bounces seen and the clicks heard marked) into `out`; returns
-    {"mp4", "figure", "bounces", "clicks", "pitch_hz"}. Each file appears whole or not at all."""
-    from pathlib import Path
-
-    from .data.sound import hum_pitch
-    from .eval.sync import events
-    from .generate import check_folder, file_stem, save_figure
-    from .viz.animation import save_with_sound
-    from .viz.sound import sound_figure
-    out = check_folder(Path(out))
-    result = (pipe or SoundVideoPipeline.from_pretrained())(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale)
-    video, audio = result.videos[0], result.audio[0]
-    (bounces,), (clicks,) = events(video[None], audio[None])
-    stem = file_stem(prompt, seed)
-    mp4 = save_with_sound(video, audio, out / f"{stem}.mp4")
-    try:
-        fig = sound_figure(video, audio, title=f"{prompt!r}, seed {seed}", marks={"bounce": bounces, "click": clicks})
-        figure = save_figure(fig, out / f"{stem}-sound.png")
-    except BaseException:
-        mp4.unlink(missing_ok=True)                     # all or nothing
-        raise
-    return {"mp4": mp4, "figure": figure, "bounces": bounces, "clicks": clicks, "pitch_hz": float(hum_pitch(audio))}
-
-
 # ---------------------------------------------------------------- the command line
 
 def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> str:
@@ -261,31 +233,14 @@ def run_stage(stage: str, out, runs: str, steps: int | None, command: str) -> st
     return str(path)
 
 
+def train_and_ship(args, command: str) -> list:
+    return [run_stage(stage, args.out, args.runs, args.steps, command) for stage in STAGES if stage in args.stage]
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.sound_video", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train", "generate"])
-    parser.add_argument("prompt", nargs="?", help="generate: what to show (and so, what to hear)")
-    parser.add_argument("--seed", type=int, default=0, help="generate: the noise's seed")
-    parser.add_argument("--stage", choices=STAGES, nargs="+", default=list(STAGES),
-                        help="which to train (later stages load the audio autoencoder from --out)")
-    parser.add_argument("--steps", type=int, default=None, help="default: each stage's own")
-    parser.add_argument("--out", default=None, help="train: where the weights go (default: the shipped checkpoints); "
-                                                     "generate: where the files go (default outputs/)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
-    if args.command == "generate":
-        if not args.prompt or not args.prompt.strip():
-            parser.error('generate needs a prompt, e.g. "a big red circle moving left then right"')
-        result = generate(args.prompt, args.seed, args.out or "outputs")
-        print(f"wrote {result['mp4']} and {result['figure']}\n"
-              f"bounces seen at frames {result['bounces']}, clicks heard at frames {result['clicks']}, "
-              f"hum at {result['pitch_hz']:.0f} Hz")
-        return 0
-    command = "python -m toolkit.sound_video " + " ".join(sys.argv[1:] if argv is None else argv)
-    for stage in STAGES:
-        if stage in args.stage:
-            print(f"wrote {run_stage(stage, args.out, args.runs, args.steps, command.strip())}")
-    return 0
+    return cli.main("toolkit.recipes.sound_video", __doc__, train_and_ship, argv=argv, options=[
+        (("--stage",), {"choices": STAGES, "nargs": "+", "default": list(STAGES),
+                        "help": "which to train (later stages load the audio autoencoder from --out)"})])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Notebook 05: train the shapes-world VAEs that latent diffusion works in, and measure what they lose.
 
-    python -m toolkit.autoencoder train --kind image --out assets/checkpoints     # shapes_vae: 32 x 32 -> 4 x 8 x 8
-    python -m toolkit.autoencoder train --kind video --out assets/checkpoints     # shapes_video_vae: 16 frames -> 4
+    python -m toolkit.recipes.autoencoder train --kind image --out assets/checkpoints     # shapes_vae: 32 x 32 -> 4 x 8 x 8
+    python -m toolkit.recipes.autoencoder train --kind video --out assets/checkpoints     # shapes_video_vae: 16 frames -> 4
 
     vae = zoo.load("shapes_vae")                 # the shipped one (toolkit.zoo)
     z = vae.to_latent(images)            # (B, 4, 8, 8), scaled to about unit variance
@@ -27,24 +27,25 @@ which training never shows: PSNR of the reconstruction (mean over pictures, in d
 the attribute reader's accuracy on reconstructions, beside its accuracy on the originals: decoding must not
 change what a picture shows.
 """
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import torch
 
-from . import checkpoints
-from .data import ShapesWorld, WorldConfig
-from .eval import attribute_accuracy, read_clips, read_images
-from .models.vae import VAE, estimate_scaling_factor
-from .models.video_vae import VideoVAE
-from .runtime import pick
+from .. import checkpoints
+from ..data import ShapesWorld, WorldConfig
+from ..eval import attribute_accuracy, read_clips, read_images
+from ..eval.reconstruction import HELDOUT_SEED, psnr, reconstruct
+from ..models.vae import VAE, estimate_scaling_factor
+from ..models.video_vae import VideoVAE
+from ..runtime import pick
+from . import cli
 from .train import TrainConfig, train
 
 KINDS = ("image", "video")
 NAMES = {"image": "shapes_vae", "video": "shapes_video_vae"}
-EVAL_SEED = 10**6               # held-out pictures for the metrics
+EVAL_SEED = HELDOUT_SEED        # held-out pictures for the metrics
 SCALE_SEED = 2 * 10**6          # training pictures for the scaling factor (not a training batch's seed)
 RECONSTRUCTION = {"mse": lambda x_hat, x: (x_hat - x).pow(2).mean(),
                   "l1": lambda x_hat, x: (x_hat - x).abs().mean()}
@@ -54,7 +55,7 @@ RECONSTRUCTION = {"mse": lambda x_hat, x: (x_hat - x).pow(2).mean(),
 class AutoencoderConfig:
     kind: str = "image"             # "image": VAE on single frames; "video": VideoVAE on clips
     model: str = "cpu"              # a preset of vae.PRESETS (image) or video_vae.PRESETS (video)
-    train: str = "cpu"              # a training preset (toolkit.train.PRESETS)
+    train: str = "cpu"              # a training preset (toolkit.recipes.train.PRESETS)
     steps: int = 4000
     batch_size: int = 32            # pictures (image) or clips (video) per step
     lr: float = 1e-3
@@ -131,7 +132,7 @@ def loss_function(config: AutoencoderConfig):
 
 def train_model(config: AutoencoderConfig, out_dir=None, progress: bool = True, command: str | None = None,
                 model=None, data=None):
-    """Train (or resume) and return toolkit.train's TrainResult; use result.ema_model. model (default a fresh one)
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; use result.ema_model. model (default a fresh one)
     and data (batches(k); default the shapes world's) let other worlds reuse the recipe."""
     warmup = min(TrainConfig.from_preset(config.train).warmup, max(1, config.steps // 10))   # short runs warm up too
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
@@ -142,18 +143,6 @@ def train_model(config: AutoencoderConfig, out_dir=None, progress: bool = True, 
 
 
 # ---------------------------------------------------------------- measuring
-
-@torch.no_grad()
-def reconstruct(model: VAE, x: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
-    """decode(mode of encode(x)), clamped to [-1, 1]: the deterministic round trip, in chunks."""
-    return torch.cat([model.decode(model.encode(chunk).mode()).clamp(-1, 1) for chunk in x.split(batch_size)])
-
-
-def psnr(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
-    """Per-picture PSNR in dB for signals in [-1, 1]: 10·log10(2² / MSE), as 10·log10(1 / MSE) in [0, 1]."""
-    mse = (x_hat - x).pow(2).flatten(1).mean(dim=1)
-    return 10 * torch.log10(4.0 / mse.clamp(min=1e-12))
-
 
 @torch.no_grad()
 def evaluate(model: VAE, config: AutoencoderConfig, n: int, seed: int = EVAL_SEED) -> dict:
@@ -180,17 +169,8 @@ def calibrate(model: VAE, config: AutoencoderConfig, n: int) -> float:
     return factor
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.autoencoder", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--kind", choices=KINDS, default="image")
-    parser.add_argument("--steps", type=int)
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
+def train_and_ship(args, command: str) -> list:
     config = make_config(args.kind, **({"steps": args.steps} if args.steps else {}))
-    command = "python -m toolkit.autoencoder " + " ".join(sys.argv[1:] if argv is None else argv)
-
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
     seconds = time.perf_counter() - start
@@ -199,11 +179,15 @@ def main(argv=None) -> int:
     metrics = {"scaling_factor": factor, "train_seconds_this_session": round(seconds),
                "final_loss_mean_last_100": sum(result.losses[-100:]) / len(result.losses[-100:]),
                **evaluate(model, config, n=pick(500, 16) if args.kind == "image" else pick(200, 8))}
+    print(metrics)
     extra = {"latent_shape": list(model.latent_shape(picture_shape(config, 1))[1:])}
-    path = checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command.strip(), metrics,
-                            extra, half=True)
-    print(f"wrote {path}: {metrics}")
-    return 0
+    return [checkpoints.save(args.out, config.name, model.state_dict(), asdict(config), command, metrics, extra,
+                             half=True)]
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.autoencoder", __doc__, train_and_ship, argv=argv, options=[
+        (("--kind",), {"choices": KINDS, "default": "image"})])
 
 
 if __name__ == "__main__":

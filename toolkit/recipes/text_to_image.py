@@ -1,7 +1,7 @@
 """Notebooks 04 and 06: a text-conditioned U-Net that draws the shapes a prompt describes, in pixels or latents.
 
-    python -m toolkit.text_to_image train --out assets/checkpoints            # shapes_text_unet, pixels
-    python -m toolkit.text_to_image train --latent --out assets/checkpoints   # shapes_latent_text_unet
+    python -m toolkit.recipes.text_to_image train --out assets/checkpoints            # shapes_text_unet, pixels
+    python -m toolkit.recipes.text_to_image train --latent --out assets/checkpoints   # shapes_latent_text_unet
 
 The network is the course's U-Net with text hooks switched on (context_dim): the prompt's tokens enter
 by cross-attention at 8 x 8 and 4 x 4, and its pooled vector is added to the time embedding. The prompt
@@ -11,22 +11,23 @@ the empty prompt, so the same network is also the unconditional model that class
 Training reads only the training split: held-out (colour, shape) pairs and held-out wordings never appear.
 
 Latent diffusion (notebook 06; Rombach et al. 2022, arXiv:2112.10752): with `latent=True` the same recipe
-runs on the scaled latents of the shipped image VAE (toolkit.autoencoder, 3 x 32 x 32 -> 4 x 8 x 8), with
+runs on the scaled latents of the shipped image VAE (toolkit.recipes.autoencoder, 3 x 32 x 32 -> 4 x 8 x 8), with
 the "latent-cpu" U-Net: about as many weights as the pixel model, on 16 times fewer positions. The VAE is
 frozen; each training image is encoded and its latent sampled from q(z | x), as LDM does.
 """
-import argparse
 import sys
 import time
 from dataclasses import dataclass
 
 import torch
 
-from . import autoencoder, zoo
-from .data import ShapesWorld, WorldConfig
-from .diffusion import FlowSchedule, diffusion_loss
-from .models.unet import FlowTime, UNet
-from .text import TextConditioner
+from .. import zoo
+from . import autoencoder
+from ..data import ShapesWorld, WorldConfig
+from ..diffusion import FlowSchedule, diffusion_loss
+from ..models.unet import FlowTime, UNet
+from ..text import TextConditioner
+from . import cli
 from .train import TrainConfig, ship, train
 
 NAME = "shapes_text_unet"
@@ -36,7 +37,7 @@ LATENT_NAME = "shapes_latent_text_unet"
 @dataclass(frozen=True)
 class TextToImageConfig:
     unet: str = "cpu"                 # a U-Net preset (toolkit.models.unet.PRESETS)
-    train: str = "cpu"                # a training preset (toolkit.train.PRESETS)
+    train: str = "cpu"                # a training preset (toolkit.recipes.train.PRESETS)
     steps: int = 4000
     batch_size: int = 48
     image_size: int = 32
@@ -100,7 +101,7 @@ def loss_function(config: TextToImageConfig, text: TextConditioner):
 
 def train_model(config: TextToImageConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
                 command=None):
-    """Train (or resume) and return toolkit.train's TrainResult; sample with result.ema_model."""
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
     text = text or TextConditioner.from_pretrained()
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
@@ -108,22 +109,18 @@ def train_model(config: TextToImageConfig, text: TextConditioner | None = None, 
                  out_dir=out_dir, command=command, progress=progress)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.text_to_image", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--steps", type=int, default=TextToImageConfig.steps)
-    parser.add_argument("--latent", action="store_true", help="diffuse shapes_vae latents (shapes_latent_text_unet)")
-    parser.add_argument("--out", default=None, help="where the weights go (default: the shipped checkpoints)")
-    parser.add_argument("--runs", default="outputs/runs", help="where resumable training checkpoints go")
-    args = parser.parse_args(argv)
-    config = latent_config(steps=args.steps) if args.latent else TextToImageConfig(steps=args.steps)
-    command = "python -m toolkit.text_to_image " + " ".join(sys.argv[1:] if argv is None else argv)
-
+def train_and_ship(args, command: str) -> list:
+    steps = {"steps": args.steps} if args.steps else {}
+    config = latent_config(**steps) if args.latent else TextToImageConfig(**steps)
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    path = ship(result, args.out, config.name, config, command, time.perf_counter() - start)
-    print(f"wrote {path}; measure it with python -m toolkit.eval.adherence")
-    return 0
+    print("measure it with python -m toolkit.eval.adherence")
+    return [ship(result, args.out, config.name, config, command, time.perf_counter() - start)]
+
+
+def main(argv=None) -> int:
+    return cli.main("toolkit.recipes.text_to_image", __doc__, train_and_ship, argv=argv, options=[
+        (("--latent",), {"action": "store_true", "help": "diffuse shapes_vae latents (shapes_latent_text_unet)"})])
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ Contents
   train_photo_denoiser               trains toolkit.models.photo_denoiser on random patches
   (the shipped checkpoint loads through toolkit.zoo: zoo.load("photo_denoiser"))
   evaluate, format_table, compare_figure, main   the table, the figure and the command line:
-      python -m toolkit.denoising train --preset cpu --out assets/checkpoints
-      python -m toolkit.denoising demo --out outputs/
+      python -m toolkit.recipes.denoising train --preset cpu --out assets/checkpoints
+      python -m toolkit.recipes.denoising demo --out outputs/
 
 Conventions: an image is a float tensor (3, H, W) in [0, 1]; σ is the noise's standard deviation in the same
 units (σ = 25/255 is "sigma 25" in the papers). Noisy images are not clipped, so the noise is exactly
@@ -29,10 +29,10 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet
 from tqdm.auto import tqdm
 
-from toolkit import checkpoints, zoo
-from toolkit.data.photos import TRAIN, PatchSampler, center_crop, held_out_photo, load_photo
-from toolkit.models.photo_denoiser import PhotoDenoiser, PhotoDenoiserConfig, get_config
-from toolkit.runtime import default_device, pick, seed_everything
+from .. import checkpoints, zoo
+from ..data.photos import TRAIN, PatchSampler, center_crop, held_out_photo, load_photo
+from ..models.photo_denoiser import PhotoDenoiser, PhotoDenoiserConfig, get_config
+from ..runtime import default_device, pick, seed_everything
 
 NAME = "photo_denoiser"
 SIGMAS = tuple(s / 255 for s in (5, 10, 15, 25, 35, 50, 75, 100))  # the levels every table reports
@@ -258,7 +258,7 @@ def _writable_folder(path) -> Path:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="python -m toolkit.denoising", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m toolkit.recipes.denoising", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train, evaluate on the held-out photo, save the checkpoint")
     train.add_argument("--preset", default="cpu")
@@ -285,7 +285,7 @@ def main(argv=None) -> int:
                    "steps": history["steps"], "final_loss": history["loss"][-1], "heldout_table": {
                        name: {str(s): v for s, v in row.items()} for name, row in table.items()}}
         path = checkpoints.save(out, NAME, model.state_dict(), asdict(model.config),
-                                "python -m toolkit.denoising " + " ".join(argv), metrics, half=True)
+                                "python -m toolkit.recipes.denoising " + " ".join(argv), metrics, half=True)
         print(f"margin over {best}: {metrics['margin_db']:+.2f} dB; trained in {history['seconds']:.0f} s; "
               f"saved {path}")
     else:
