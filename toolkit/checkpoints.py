@@ -18,7 +18,8 @@ resume bit for bit, stay float32.
 
 Where the shipped files are is decided when they are asked for, not at import: `resolve()` gives
 $TOOLKIT_ASSETS/checkpoints when that environment variable names a folder, else the copy that comes with
-the code; `metrics(name)` reads a table of measured figures from the metrics/ folder beside it.
+the code (installed with the package by `pip install .`, or assets/ in a clone); `metrics(name)` reads a
+table of measured figures from the metrics/ folder beside it.
 """
 import hashlib
 import json
@@ -30,7 +31,10 @@ import torch
 from safetensors.torch import load_file, save_file
 
 ASSETS_VARIABLE = "TOOLKIT_ASSETS"
-SHIPPED = Path(__file__).resolve().parent.parent / "assets"   # checkpoints/ and metrics/, as they come with the code
+# checkpoints/ and metrics/ as they come with the code: toolkit/assets/ in an installed wheel (pyproject.toml maps
+# them there), assets/ beside toolkit/ in a clone of the repository.
+_PACKAGE = Path(__file__).resolve().parent
+SHIPPED = _PACKAGE / "assets" if (_PACKAGE / "assets").is_dir() else _PACKAGE.parent / "assets"
 
 
 class CheckpointError(RuntimeError):
