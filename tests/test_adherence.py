@@ -103,7 +103,7 @@ def test_sweep_with_a_perfect_pipeline():
     """A stand-in pipeline that draws exactly what each prompt says scores 1.0 at every scale."""
     calls = []
 
-    def pipe(prompts, seed, steps, guidance_scale, sampler, guidance):
+    def pipe(prompts, seed, steps, guidance_scale, sampler, guidance_kind):
         calls.append((len(prompts), seed, guidance_scale))
         truths = [{k: v for k, v in parse_caption(p)[0][0].items() if v is not None} for p in prompts]
         return SimpleNamespace(images=render(truths, seed=100 * seed))

@@ -41,7 +41,7 @@ PIPE = make_pipe()
 @pytest.mark.parametrize("guidance", ["cfg", "classifier"])
 @pytest.mark.parametrize("sampler", ["flow_heun", "dpmpp_2m"])
 def test_output(guidance, sampler):
-    out = PIPE(PROMPTS, seed=0, steps=3, guidance=guidance, sampler=sampler, guidance_scale=2.0)
+    out = PIPE(PROMPTS, seed=0, steps=3, guidance_kind=guidance, sampler=sampler, guidance_scale=2.0)
     assert out.images.shape == (2, 3, 32, 32) and torch.isfinite(out.images).all()
     assert out.images.min() >= -1 and out.images.max() <= 1
     assert out.prompts == PROMPTS and out.unknown == [[], []] and out.trajectory is None
@@ -56,7 +56,7 @@ def test_every_sampler_runs_and_is_reproducible(sampler):
 
 @pytest.mark.parametrize("guidance", ["cfg", "classifier"])
 def test_seeds(guidance):
-    a, b, c = (PIPE(PROMPTS, seed=s, steps=2, guidance=guidance).images for s in (1, 1, 2))
+    a, b, c = (PIPE(PROMPTS, seed=s, steps=2, guidance_kind=guidance).images for s in (1, 1, 2))
     assert torch.equal(a, b)
     assert (a - c).abs().mean() > 1e-2
 
@@ -64,14 +64,14 @@ def test_seeds(guidance):
 def test_the_prompt_and_the_guidance_change_the_picture():
     one, other = (PIPE(p, seed=0, steps=2, guidance_scale=3.0).images for p in PROMPTS)
     assert (one - other).abs().mean() > 1e-3
-    steered = PIPE(PROMPTS[0], seed=0, steps=2, guidance="classifier", guidance_scale=50.0).images
-    plain = PIPE(PROMPTS[0], seed=0, steps=2, guidance="classifier", guidance_scale=0.0).images
+    steered = PIPE(PROMPTS[0], seed=0, steps=2, guidance_kind="classifier", guidance_scale=50.0).images
+    plain = PIPE(PROMPTS[0], seed=0, steps=2, guidance_kind="classifier", guidance_scale=0.0).images
     assert (steered - plain).abs().mean() > 1e-3
 
 
 def test_scale_zero_is_the_unconditional_model_for_both_guidances():
-    cfg = PIPE(PROMPTS, seed=3, steps=2, guidance="cfg", guidance_scale=0.0).images
-    classifier = PIPE(PROMPTS, seed=3, steps=2, guidance="classifier", guidance_scale=0.0).images
+    cfg = PIPE(PROMPTS, seed=3, steps=2, guidance_kind="cfg", guidance_scale=0.0).images
+    classifier = PIPE(PROMPTS, seed=3, steps=2, guidance_kind="classifier", guidance_scale=0.0).images
     torch.testing.assert_close(cfg, classifier)
     assert torch.equal(cfg[0], PIPE(PROMPTS[::-1], seed=3, steps=2, guidance_scale=0.0).images[0])  # prompt ignored
 
@@ -117,11 +117,11 @@ def test_unknown_words_warn_once_and_are_reported():
     ({"steps": 2.5}, "steps"),
     ({"steps": 1001}, "steps"),
     ({"sampler": "plms"}, "flow_heun"),
-    ({"guidance": "clip"}, "classifier"),
+    ({"guidance_kind": "clip"}, "classifier"),
     ({"num_images": 0}, "num_images"),
     ({"num_images": 1.5}, "num_images"),
     ({"guidance_scale": -1.0}, ">= 0"),
-    ({"guidance_scale": -1.0, "guidance": "classifier"}, ">= 0"),
+    ({"guidance_scale": -1.0, "guidance_kind": "classifier"}, ">= 0"),
 ])
 def test_bad_arguments_raise_helpful_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -139,7 +139,7 @@ def test_classifier_guidance_needs_a_guide():
     pipe = make_pipe(guide=False)
     assert pipe("a red circle", steps=1).images.shape == (1, 3, 32, 32)           # cfg needs none
     with pytest.raises(ValueError, match="noise-aware contrastive model"):
-        pipe("a red circle", steps=1, guidance="classifier")
+        pipe("a red circle", steps=1, guidance_kind="classifier")
 
 
 def test_too_many_images_are_refused_before_any_work():
@@ -163,7 +163,7 @@ def test_latent_pipeline_samples_latents_and_decodes_them():
     assert out.trajectory.x.shape == (4, 2, 4, 8, 8)                       # the trajectory stays in latent space
     assert torch.equal(pipe.decode(out.trajectory.x[-1]), out.images)
     with pytest.raises(ValueError, match="samples latents"):
-        pipe(PROMPTS, steps=2, guidance="classifier")
+        pipe(PROMPTS, steps=2, guidance_kind="classifier")
 
 
 def test_a_diffusers_scheduler_drives_the_pipeline():

@@ -83,7 +83,7 @@ def test_unknown_words_warn_or_raise():
     ({"num_videos": MAX_VIDEOS + 1}, ValueError, "at most"),
     ({"sampler": "warp"}, ValueError, "unknown sampler"),
     ({"sampler": 3}, TypeError, "diffusers scheduler"),
-    ({"guidance_scale": -1.0}, ValueError, "guidance scale"),
+    ({"guidance_scale": -1.0}, ValueError, "guidance_scale must be"),
 ])
 def test_clear_errors(kwargs, error, message):
     with pytest.raises(error, match=message):

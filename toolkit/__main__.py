@@ -26,7 +26,7 @@ def main(argv=None) -> int:
         command.add_argument("--out", default="outputs/", help="folder for the files (created if missing)")
         command.add_argument("--seed", type=int, default=0, help="the same seed gives the same video")
         command.add_argument("--steps", type=int, default=20, help="sampler steps (1 to 1000)")
-        command.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE,
+        command.add_argument("--guidance-scale", type=float, default=DEFAULT_GUIDANCE,
                              help="classifier-free guidance scale (1 = none)")
     for command in (generate, demo):
         command.add_argument("--sampler", default="flow_heun", choices=sorted(FLOW_SAMPLERS) + sorted(SAMPLERS))

@@ -196,9 +196,9 @@ def report(result: dict) -> str:
 def main(args) -> int:
     try:
         if args.command == "sound":
-            result = generate_with_sound(args.prompt, args.seed, args.out, args.steps, args.guidance)
+            result = generate_with_sound(args.prompt, args.seed, args.out, args.steps, args.guidance_scale)
         else:
-            result = generate(args.prompt, args.seed, args.out, args.steps, args.guidance, args.sampler,
+            result = generate(args.prompt, args.seed, args.out, args.steps, args.guidance_scale, args.sampler,
                               args.frames, args.size)
     except GenerateError as e:
         print(f"error: {e}", file=sys.stderr)

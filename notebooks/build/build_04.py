@@ -229,10 +229,10 @@ sampler works with either. The pipeline puts the pieces together:
 pipe = TextToImagePipeline.from_pretrained()
 steps = pick(20, 8)
 show = ["a large blue square", "a small yellow circle", "a big magenta cross", "a tiny cyan triangle"]
-columns = {"no guidance (unconditional)": dict(guidance="cfg", guidance_scale=0.0),
-           "conditional, s = 1": dict(guidance="cfg", guidance_scale=1.0),
-           "classifier-free, s = 3": dict(guidance="cfg", guidance_scale=3.0),
-           "classifier (CLIP), s = 16": dict(guidance="classifier", guidance_scale=16.0)}
+columns = {"no guidance (unconditional)": dict(guidance_kind="cfg", guidance_scale=0.0),
+           "conditional, s = 1": dict(guidance_kind="cfg", guidance_scale=1.0),
+           "classifier-free, s = 3": dict(guidance_kind="cfg", guidance_scale=3.0),
+           "classifier (CLIP), s = 16": dict(guidance_kind="classifier", guidance_scale=16.0)}
 grid = {name: pipe(show, seed=0, steps=steps, num_images=3, **kw).images for name, kw in columns.items()}
 
 fig, axes = plt.subplots(len(show), len(columns), figsize=(2.6 * len(columns), 1.05 * len(show) + 0.8), squeeze=False)

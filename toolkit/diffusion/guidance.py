@@ -22,43 +22,44 @@ import torch
 from .utils import append_dims, as_batch
 
 
-def classifier_free_guidance(denoiser, scale: float, uncond: dict):
-    """D̃ = D(·|∅) + scale·(D(·|c) − D(·|∅)). `uncond` holds the null prompt's conditioning for the same batch
-    (e.g. TextConditioner.null(B)); the prompt's conditioning arrives as the call's keyword arguments."""
-    if not scale >= 0:
-        raise ValueError(f"the guidance scale must be >= 0 (1 = no guidance), got {scale}")
+def classifier_free_guidance(denoiser, guidance_scale: float, uncond: dict):
+    """D̃ = D(·|∅) + s·(D(·|c) − D(·|∅)), s = guidance_scale. `uncond` holds the null prompt's conditioning for
+    the same batch (e.g. TextConditioner.null(B)); the prompt's conditioning arrives as the call's keyword arguments."""
+    if not guidance_scale >= 0:
+        raise ValueError(f"guidance_scale must be >= 0 (1 = no guidance), got {guidance_scale}")
 
     def guided(x: torch.Tensor, sigma, **cond) -> torch.Tensor:
         if set(cond) != set(uncond):
             raise ValueError(f"cond has keys {sorted(cond)} but uncond has {sorted(uncond)}: give both the same")
-        if scale == 1:
+        if guidance_scale == 1:
             return denoiser(x, sigma, **cond)                  # the conditional model: one pass
-        if scale == 0:
+        if guidance_scale == 0:
             return denoiser(x, sigma, **uncond)                # the unconditional model: one pass
         sigma = as_batch(sigma, x)
         both = {k: torch.cat([cond[k], uncond[k]]) for k in cond}       # (2B, ...): one batched call
         d_cond, d_uncond = denoiser(torch.cat([x, x]), torch.cat([sigma, sigma]), **both).chunk(2)
-        return d_uncond + scale * (d_cond - d_uncond)
+        return d_uncond + guidance_scale * (d_cond - d_uncond)
     return guided
 
 
-def classifier_guidance(flow_denoiser, log_prob, scale: float, max_weight: float = 10.0):
-    """D̃(x, t) = D(x, t) + scale·w(t)·∇ₓ log_prob(x, t), w(t) = min(t²/(1 − t), max_weight), in flow space.
+def classifier_guidance(flow_denoiser, log_prob, guidance_scale: float, max_weight: float = 10.0):
+    """D̃(x, t) = D(x, t) + s·w(t)·∇ₓ log_prob(x, t), s = guidance_scale, w(t) = min(t²/(1 − t), max_weight),
+    in flow space.
 
     log_prob(x, t) -> (B,) log p(c | x_t) up to a constant in x, with its conditioning already bound in
     (e.g. a noise-aware CLIP's similarity to the prompt). Use flow_to_sigma(...) on the result for σ-space samplers.
     """
-    if not scale >= 0:
-        raise ValueError(f"the guidance scale must be >= 0, got {scale}")
+    if not guidance_scale >= 0:
+        raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale}")
 
     def guided(x: torch.Tensor, t, **cond) -> torch.Tensor:
         t = as_batch(t, x)
         denoised = flow_denoiser(x, t, **cond)
-        if scale == 0:
+        if guidance_scale == 0:
             return denoised
         with torch.enable_grad():
             x_in = x.detach().requires_grad_(True)
             grad, = torch.autograd.grad(log_prob(x_in, t).sum(), x_in)       # (B, ...) per-sample gradients
         weight = (t ** 2 / (1 - t).clamp(min=1e-6)).clamp(max=max_weight)
-        return denoised + scale * append_dims(weight, x.ndim) * grad
+        return denoised + guidance_scale * append_dims(weight, x.ndim) * grad
     return guided

@@ -87,7 +87,7 @@ def render(truths: list[dict], seed: int = 10**6, size: int = 32) -> torch.Tenso
                                    size=pick(t)).images for i, t in enumerate(truths)])
 
 
-def sweep(pipe, guidance: str, scales, kinds=KINDS, per_combination: dict | None = None, steps: int = 20,
+def sweep(pipe, guidance_kind: str, scales, kinds=KINDS, per_combination: dict | None = None, steps: int = 20,
           sampler: str = "flow_heun", batch: int = 100, progress: bool = True) -> list[dict]:
     """Adherence and diversity of `pipe` at every guidance scale, for every prompt set: one row each.
     Batch k of prompts is drawn from seed k at every scale, so every scale starts from the same noise.
@@ -98,12 +98,12 @@ def sweep(pipe, guidance: str, scales, kinds=KINDS, per_combination: dict | None
     for kind in kinds:
         prompts, truths = heldout_prompts(kind, per_combination[kind])
         real = features(classifier, render(truths))
-        for scale in tqdm(scales, desc=f"{guidance} ({kind} prompts)", disable=not progress):
+        for scale in tqdm(scales, desc=f"{guidance_kind} ({kind} prompts)", disable=not progress):
             start = time.perf_counter()
             images = torch.cat([pipe(prompts[i:i + batch], seed=k, steps=steps, guidance_scale=scale,
-                                     sampler=sampler, guidance=guidance).images
+                                     sampler=sampler, guidance_kind=guidance_kind).images
                                 for k, i in enumerate(range(0, len(prompts), batch))])
-            rows.append({"guidance": guidance, "scale": scale, "prompts": kind, "n": len(prompts),
+            rows.append({"guidance": guidance_kind, "scale": scale, "prompts": kind, "n": len(prompts),
                          **adherence(images, truths), **diversity(images, truths),
                          "frechet": frechet_distance(features(classifier, images), real),
                          "seconds": round(time.perf_counter() - start, 1)})
@@ -120,19 +120,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.adherence", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/text_to_image.json", help="where the table goes (JSON)")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--guidance", choices=["cfg", "classifier", "both"], default="both",
+    parser.add_argument("--guidance-kind", choices=["cfg", "classifier", "both"], default="both",
                         help="measure one kind only and replace just its rows in --out (to run the two in parallel)")
     args = parser.parse_args(argv)
     pipe = TextToImagePipeline.from_pretrained()
     per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})
     kinds = {"cfg": CFG_SCALES, "classifier": CLASSIFIER_SCALES}
-    rows = [row for guidance, scales in kinds.items() if args.guidance in (guidance, "both")
+    rows = [row for guidance, scales in kinds.items() if args.guidance_kind in (guidance, "both")
             for row in sweep(pipe, guidance, scales, per_combination=per, steps=args.steps)]
     for r in rows:
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     out = Path(args.out)
-    kept = [] if args.guidance == "both" or not out.exists() else \
-        [r for r in json.loads(out.read_text())["rows"] if r["guidance"] != args.guidance]
+    kept = [] if args.guidance_kind == "both" or not out.exists() else \
+        [r for r in json.loads(out.read_text())["rows"] if r["guidance"] != args.guidance_kind]
     write_json(out, {"command": "python -m toolkit.eval.adherence --out " + str(args.out),
                      "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows})
     print(f"wrote {out}")

@@ -21,6 +21,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode, flop_registry, register_flop_formula, sdpa_flop_count
 
 from ..checkpoints import write_json
+from ..pipelines.text_to_image import DEFAULT_GUIDANCE
 from .adherence import sweep
 
 
@@ -58,7 +59,7 @@ def wall_times(fns: dict, repeats: int = 5, warmup: int = 1) -> dict:
     return {name: statistics.median(s) for name, s in seconds.items()}
 
 
-def compare_pipelines(pipes: dict, steps: int = 20, guidance_scale: float = 2.0, batch: int = 16,
+def compare_pipelines(pipes: dict, steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, batch: int = 16,
                       repeats: int = 5, per_combination: dict | None = None, progress: bool = True) -> dict:
     """FLOPs and wall time per picture of each text-to-image pipeline in `pipes`, and its adherence.
 
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit.eval.cost", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="assets/metrics/latent_cost.json", help="where the table goes (JSON)")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--guidance-scale", type=float, default=2.0)
+    parser.add_argument("--guidance-scale", type=float, default=DEFAULT_GUIDANCE)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--flops-only", action="store_true",
                         help="count the FLOPs again and keep the table's measured times and adherence")

@@ -34,6 +34,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..checkpoints import write_json
+from ..pipelines.text_to_video import DEFAULT_GUIDANCE
 from .cost import count_flops
 
 PROMPT = "a small green triangle moving up then down"
@@ -52,7 +53,7 @@ PUBLISHED = {"Wan 2.1 14B, measured on an H100 (arXiv:2509.19222)": 415 * 3600.0
 # ---------------------------------------------------------------- counting our pipeline
 
 @torch.no_grad()
-def denoiser_calls(pipe, steps: int = 20, sampler="flow_heun", guidance_scale: float = 4.0) -> tuple[int, int]:
+def denoiser_calls(pipe, steps: int = 20, sampler="flow_heun", guidance_scale: float = DEFAULT_GUIDANCE) -> tuple[int, int]:
     """(calls, clips per call): how often the sampler runs the transformer for one clip (Heun: twice a step
     but the last), and how many clips each call carries (2 under guidance: the prompt's and the empty one's).
     Read off a real call at the smallest size, with a hook on the transformer."""
@@ -66,7 +67,7 @@ def denoiser_calls(pipe, steps: int = 20, sampler="flow_heun", guidance_scale: f
 
 
 @torch.no_grad()
-def clip_flops(pipe, steps: int = 20, guidance_scale: float = 4.0, sampler="flow_heun") -> dict:
+def clip_flops(pipe, steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, sampler="flow_heun") -> dict:
     """One clip at the model's own size, counted on a real call: {"total", "text encoder", "transformer",
     "decoder", "calls", "clips per call"}."""
     counts = count_flops(lambda: pipe(PROMPT, steps=steps, guidance_scale=guidance_scale, sampler=sampler))
@@ -92,7 +93,7 @@ def meta_flops(module: torch.nn.Module, *args, **kwargs) -> float:
     return float(counter.get_total_flops())
 
 
-def scaled_flops(pipe, frames: int = 16, size: int = 32, steps: int = 20, guidance_scale: float = 4.0,
+def scaled_flops(pipe, frames: int = 16, size: int = 32, steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE,
                  sampler="flow_heun", calls: tuple | None = None, text_encoder: float | None = None) -> dict:
     """One clip of any size: calls x the transformer's FLOPs for that latent + the decoder's + the text
     encoder's (which does not depend on the clip), the first two counted on the meta device."""
@@ -183,7 +184,7 @@ def rapl_joules() -> float | None:
 
 
 @torch.no_grad()
-def measure(pipe, steps: int = 20, guidance_scale: float = 4.0, repeats: int = 3, watts: float = DEFAULT_WATTS) -> dict:
+def measure(pipe, steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, repeats: int = 3, watts: float = DEFAULT_WATTS) -> dict:
     """Wall time of one clip (the median of `repeats`, after a warm-up), the FLOP rate it achieved, and its
     energy: measured by RAPL where present (counter wrap-around is not handled), else time x `watts`."""
     if repeats < 1 or watts <= 0:

@@ -3,10 +3,10 @@
     pipe = TextToImagePipeline.from_pretrained()                           # shapes_text_unet, on pixels
     pipe = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")  # latent diffusion: on VAE latents, decoded
     out = pipe("a small red circle", seed=0, steps=20, guidance_scale=3.0, sampler="flow_heun")
-    out = pipe(["a big box", "a lime dot"], guidance="classifier", guidance_scale=2.0)
+    out = pipe(["a big box", "a lime dot"], guidance_kind="classifier", guidance_scale=2.0)
 
-guidance="cfg" (classifier-free, the default): the U-Net's own conditional and unconditional predictions,
-batched together. guidance="classifier": the unconditional U-Net steered by the gradient of the noise-aware
+guidance_kind="cfg" (classifier-free, the default): the U-Net's own conditional and unconditional predictions,
+batched together. guidance_kind="classifier": the unconditional U-Net steered by the gradient of the noise-aware
 contrastive model's similarity to the prompt (toolkit.diffusion.guidance).
 
 sampler: a flow sampler ("flow_heun", "flow_euler"), run in flow time from t = 1 to 0, or a σ-space
@@ -29,7 +29,8 @@ from ..diffusion.diffusers_adapter import sample_with_diffusers_scheduler
 from ..diffusion.guidance import classifier_free_guidance, classifier_guidance
 from ..text import TextConditioner
 
-GUIDANCE = ("cfg", "classifier")
+GUIDANCE = ("cfg", "classifier")     # guidance_kind: classifier-free, or a classifier's gradient
+DEFAULT_GUIDANCE = 2.0               # guidance_scale when none is given
 MAX_IMAGES = 256                     # per call: more would only exhaust memory on a laptop
 
 
@@ -51,7 +52,7 @@ class TextToImagePipeline:
     def from_pretrained(cls, name: str = "shapes_text_unet", folder=None, classifier: bool = True) -> "TextToImagePipeline":
         """A shipped text-to-image U-Net (shapes_text_unet, or shapes_latent_text_unet on shapes_vae's latents) with
         the text encoder it was trained with, each loaded by toolkit.zoo; classifier: also the noise-aware
-        shapes_clip_noisy, for guidance="classifier" (on pixels only)."""
+        shapes_clip_noisy, for guidance_kind="classifier" (on pixels only)."""
         if name not in ("shapes_text_unet", "shapes_latent_text_unet"):
             raise ValueError(f"{name!r} is not a text-to-image model; choose shapes_text_unet or shapes_latent_text_unet")
         parts, config = zoo.parts(name, folder), zoo.manifest(name, folder)["config"]
@@ -71,15 +72,15 @@ class TextToImagePipeline:
         return (x if self.vae is None else self.vae.from_latent(x)).clamp(-1, 1)
 
     @torch.no_grad()
-    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = 2.0, sampler="flow_heun",
-                 guidance: str = "cfg", num_images: int = 1, strict: bool = False, return_trajectory: bool = False,
+    def __call__(self, prompt, seed: int = 0, steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, sampler="flow_heun",
+                 guidance_kind: str = "cfg", num_images: int = 1, strict: bool = False, return_trajectory: bool = False,
                  progress: bool = False) -> PipelineOutput:
         """prompt: a string or a list; each prompt gives num_images images from noise drawn with `seed`.
         sampler: a toolkit sampler's name, or a diffusers scheduler object (any of them can drive the model)."""
         prompts = self._prompts(prompt, num_images, MAX_IMAGES, "images")
         images, tokens, trajectory = self._generate(prompts, self.sample_shape(len(prompts)), seed, steps,
-                                                    guidance_scale, sampler, guidance, strict, return_trajectory,
-                                                    progress)
+                                                    guidance_scale, sampler, guidance_kind, strict,
+                                                    return_trajectory, progress)
         return PipelineOutput(images=images, prompts=prompts, unknown=tokens.unknown, trajectory=trajectory)
 
     @staticmethod
@@ -94,10 +95,10 @@ class TextToImagePipeline:
             raise ValueError(f"{len(prompts)} {what} in one call; at most {most}: split the prompts into batches")
         return prompts
 
-    def _generate(self, prompts, shape, seed, steps, guidance_scale, sampler, guidance, strict, return_trajectory,
-                  progress):
+    def _generate(self, prompts, shape, seed, steps, guidance_scale, sampler, guidance_kind, strict,
+                  return_trajectory, progress):
         """Encode the prompts, sample from noise of `shape` drawn with `seed`, decode: (pictures, tokens, trajectory)."""
-        self._check(steps, sampler, guidance)
+        self._check(steps, sampler, guidance_kind)
         tokens = self.text.tokenizer(prompts, strict=strict, warn=False)
         if unknown := sorted({w for words in tokens.unknown for w in words}):
             warnings.warn(f"ignored words the model does not know: {', '.join(unknown)}", stacklevel=3)
@@ -106,7 +107,7 @@ class TextToImagePipeline:
         noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
         denoiser = FlowDenoiser(self.unet, "velocity")
-        if guidance == "cfg":
+        if guidance_kind == "cfg":
             denoiser = classifier_free_guidance(denoiser, guidance_scale, self.text.null(B))
         else:
             denoiser = classifier_guidance(self._unconditional(denoiser, B), self._log_prob(tokens), guidance_scale)
@@ -134,7 +135,7 @@ class TextToImagePipeline:
         """log p(c | x_t) up to a constant: the noise-aware model's logit_scale·cos(x_t, prompt)."""
         if self.vae is not None:
             raise ValueError("classifier guidance reads noisy pixels, but this pipeline samples latents; "
-                             "use guidance='cfg', or the pixel pipeline (from_pretrained(latent=False))")
+                             "use guidance_kind='cfg', or the pixel pipeline (from_pretrained('shapes_text_unet'))")
         if self.guide is None:
             raise ValueError("classifier guidance needs the noise-aware contrastive model: "
                              "TextToImagePipeline.from_pretrained(classifier=True)")
@@ -142,7 +143,7 @@ class TextToImagePipeline:
         scale = self.guide.logit_scale.clamp(max=math.log(100)).exp()          # as in training
         return lambda x, t: scale * (self.guide.encode_visual(x, t) * text).sum(dim=1)
 
-    def _check(self, steps, sampler, guidance):
+    def _check(self, steps, sampler, guidance_kind):
         if not isinstance(steps, int) or not 1 <= steps <= 1000:
             raise ValueError(f"steps must be an integer from 1 to 1000, got {steps!r}")
         known = sorted(FLOW_SAMPLERS) + sorted(SAMPLERS)
@@ -150,5 +151,5 @@ class TextToImagePipeline:
             raise ValueError(f"unknown sampler {sampler!r}; choose one of {known}, or pass a diffusers scheduler")
         if not isinstance(sampler, str) and not hasattr(sampler, "set_timesteps"):
             raise TypeError(f"sampler must be a name from {known} or a diffusers scheduler, got {sampler!r}")
-        if guidance not in GUIDANCE:
-            raise ValueError(f"unknown guidance {guidance!r}; choose one of {GUIDANCE}")
+        if guidance_kind not in GUIDANCE:
+            raise ValueError(f"unknown guidance_kind {guidance_kind!r}; choose one of {GUIDANCE}")
