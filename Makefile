@@ -44,24 +44,24 @@ checkpoints: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.contrastive train --noise-aware --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.contrastive train --visual video --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.text_to_image train --out assets/checkpoints
-	$(BIN)/python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json
+	$(BIN)/python -m toolkit.experiments.text_to_image --out assets/metrics/text_to_image.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.autoencoder train --kind image --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.text_to_image train --latent --out assets/checkpoints
-	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.cost --out assets/metrics/latent_cost.json
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.experiments.latent_cost --out assets/metrics/latent_cost.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.autoencoder train --kind video --out assets/checkpoints
-	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
+	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.experiments.rate_distortion --out assets/metrics/rate_distortion.json
 	$(BIN)/python -m toolkit.recipes.text_to_video train --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.video_diffusion train --out assets/checkpoints
-	$(BIN)/python -m toolkit.eval.video_adherence --models transformer per-frame --scales 4
-	$(BIN)/python -m toolkit.eval.video_adherence --models spacetime-unet --slow-limit 16
-	$(BIN)/python -m toolkit.eval.energy --out assets/metrics/energy.json
+	$(BIN)/python -m toolkit.experiments.text_to_video --models transformer per-frame --scales 4
+	$(BIN)/python -m toolkit.experiments.text_to_video --models spacetime-unet --slow-limit 16
+	$(BIN)/python -m toolkit.experiments.energy --out assets/metrics/energy.json
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.digits_video train --stage classifier --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.digits_video train --stage text --out assets/checkpoints
 	OMP_NUM_THREADS=1 $(BIN)/python -m toolkit.recipes.digits_video train --stage vae --out assets/checkpoints
 	$(BIN)/python -m toolkit.recipes.digits_video train --stage dit --out assets/checkpoints
-	$(BIN)/python -m toolkit.eval.digits --out assets/metrics/digits.json
+	$(BIN)/python -m toolkit.experiments.digits --out assets/metrics/digits.json
 	$(BIN)/python -m toolkit.recipes.sound_video train --out assets/checkpoints
-	$(BIN)/python -m toolkit.eval.sync --out assets/metrics/sound_video.json
+	$(BIN)/python -m toolkit.experiments.sound_video --out assets/metrics/sound_video.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

@@ -10,9 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from toolkit.recipes.autoencoder import psnr
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import codecs
+from toolkit.eval.reconstruction import psnr
+from toolkit.experiments import rate_distortion
 from toolkit.models.vae import VAE
 from toolkit.models.video_vae import VideoVAE
 
@@ -115,12 +116,12 @@ def test_no_temporary_files_are_left_behind(clips, tmp_path, monkeypatch):
 
 
 def test_cli_writes_the_rows_atomically(tmp_path, monkeypatch):
-    monkeypatch.setattr(codecs, "shipped_vaes", lambda *_: {"image_vae": VAE.from_preset("cpu-tiny").eval()})
+    monkeypatch.setattr(rate_distortion, "shipped_vaes", lambda *_: {"image_vae": VAE.from_preset("cpu-tiny").eval()})
     out = tmp_path / "metrics" / "rate_distortion.json"
-    assert codecs.main(["--out", str(out), "--clips", "1"]) == 0
+    assert rate_distortion.main(["--out", str(out), "--clips", "1"]) == 0
     assert [p.name for p in out.parent.iterdir()] == ["rate_distortion.json"]                # no .tmp left
     report = json.loads(out.read_text())
-    assert report["command"] == f"python -m toolkit.eval.codecs --out {out} --clips 1"
+    assert report["command"] == f"python -m toolkit.experiments.rate_distortion --out {out} --clips 1"
     rows = {(r["codec"], r["setting"]): r for r in report["rows"]}
     assert {codec for codec, _ in rows} == {"jpeg", "jpeg_shared_tables", "h264", "image_vae"}
     assert rows["jpeg_shared_tables", 50]["bpp"] < rows["jpeg", 50]["bpp"]

@@ -1,13 +1,14 @@
-"""The toolkit's floors: no import cycles, and nothing outside toolkit.recipes imports the training code (the
-zoo, the pipelines, the text tower and the measures load shipped models, they never train them). Read from the source (every import statement,
-those inside functions too), so a cycle cannot hide in a function body."""
+"""The toolkit's floors: no import cycles, and nothing imports the two top floors, toolkit.recipes (training)
+and toolkit.experiments (the scripts that write the metric tables). Read from the source (every import
+statement, those inside functions too), so a cycle cannot hide in a function body."""
 import ast
 from pathlib import Path
+
+import pytest
 
 import toolkit
 
 ROOT = Path(toolkit.__file__).parent
-RECIPES = "toolkit.recipes"                  # the training floor: recipes train and ship, nothing below imports them
 
 
 def module_name(path: Path) -> str:
@@ -76,10 +77,20 @@ def test_no_import_cycles():
     assert cycles(import_graph()) == []
 
 
-def test_only_recipes_import_recipes():
+@pytest.mark.parametrize("floor", ["toolkit.recipes", "toolkit.experiments"])
+def test_nothing_imports_the_top_floors(floor):
+    """Recipes (training) and experiments (the scripts that write the metric tables) are entry points: nothing
+    else imports them; pipelines and measures load the shipped models with toolkit.zoo."""
     graph = import_graph()
-    assert {"toolkit.recipes.train", "toolkit.recipes.text_to_video"} <= set(graph)
+    assert any(m.startswith(floor + ".") for m in graph)
     for module, targets in graph.items():
-        if not module.startswith(RECIPES):
-            recipes = sorted(t for t in targets if t.startswith(RECIPES))
-            assert not recipes, f"{module} imports training code {recipes}: load shipped models with toolkit.zoo"
+        if not module.startswith(floor):
+            above = sorted(t for t in targets if t.startswith(floor))
+            assert not above, f"{module} imports {above}"
+
+
+def test_measures_are_not_scripts():
+    """toolkit.eval holds measures; a command line that writes a table belongs in toolkit.experiments."""
+    for path in (ROOT / "eval").glob("*.py"):
+        functions = {n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)}
+        assert "main" not in functions, f"toolkit/eval/{path.name} has a main(): move it to toolkit/experiments"

@@ -273,7 +273,7 @@ sets, both in **wordings held out of training**:
 A picture adheres when the reader sees every attribute its prompt names; **joint** adherence is the share
 of pictures right on all of them. Diversity is measured two ways: how far apart the same prompt's pictures
 place the shape (the spread of its position, in pixels), and the Fréchet distance (notebook 03) to real
-images of the same attributes. The full sweep is a script, `python -m toolkit.eval.adherence` (about
+images of the same attributes. The full sweep is a script, `python -m toolkit.experiments.text_to_image` (about
 15 minutes); its results are shipped in `assets/metrics/text_to_image.json`:
 """),
 ("code", r"""

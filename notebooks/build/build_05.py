@@ -366,7 +366,7 @@ more latent channels (16 rather than 4) and far wider networks.
 
 ## 5. Rate and distortion: against JPEG and H.264
 
-How good a compressor is the latent, measured the way codecs are? The script `python -m toolkit.eval.codecs`
+How good a compressor is the latent, measured the way codecs are? The script `python -m toolkit.experiments.rate_distortion`
 sends 32 held-out clips through JPEG (every frame its own file, Pillow), H.264 (every clip one stream,
 the ffmpeg bundled with imageio-ffmpeg) and both VAEs, and records **bits per pixel** (bpp: the size of
 the compressed clip over frames × height × width; raw 8-bit RGB is 24 bpp) against PSNR. The latents are

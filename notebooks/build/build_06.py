@@ -299,7 +299,7 @@ ideas: the layout is still spatial, which is why the same U-Net architecture wor
 ## 7. What it costs, measured
 
 The promise of latent diffusion is cost, so it is measured, not assumed, by one script
-(`python -m toolkit.eval.cost`, `toolkit/eval/cost.py`) that runs both pipelines side by side in one process:
+(`python -m toolkit.experiments.latent_cost`, `toolkit/eval/cost.py`) that runs both pipelines side by side in one process:
 
 * **FLOPs per picture**, counted by PyTorch's `torch.utils.flop_counter` over one whole call (text encoder,
   20 flow-Heun steps of the guided U-Net, and for latents the decoder), for a batch of 16 prompts, divided by 16;

@@ -182,7 +182,7 @@ fig.suptitle("Temporal attention at t = 0.5 (mean over pixels and heads)", fonts
 ("md", r"""
 ## 5. The scoreboard, and the cost
 
-`python -m toolkit.eval.video_adherence` measures every video model on the same held-out prompts (notebook 08
+`python -m toolkit.experiments.text_to_video` measures every video model on the same held-out prompts (notebook 08
 explains the prompt sets). Consistency, side by side:
 """),
 ("code", r"""

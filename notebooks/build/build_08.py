@@ -225,7 +225,7 @@ display(inline(strip.permute(1, 0, 2, 3), fps=4, scale=6.0, title="x̂₀ at eac
 ("md", r"""
 ## 6. Measuring it
 
-`python -m toolkit.eval.video_adherence` generates a clip for every prompt of two fixed sets, all in
+`python -m toolkit.experiments.text_to_video` generates a clip for every prompt of two fixed sets, all in
 wordings training never showed: one for each of the 220 (shape, colour, motion) combinations of the training
 split, and three for each of the 68 held-out combinations (compositional generalisation). The attribute
 reader, which shares nothing with the model, judges each clip: shape, colour, size and motion, and

@@ -178,7 +178,7 @@ for prompt, reading in zip(heldout, judge.read_clips(out.videos, classifier)):
 ("md", r"""
 ## 4. Measuring it
 
-`python -m toolkit.eval.digits` generates 400 clips for the held-out pairs (each of the ten in each of the four
+`python -m toolkit.experiments.digits` generates 400 clips for the held-out pairs (each of the ten in each of the four
 wordings, ten times) and 200 for the 50 seen pairs (each wording once), with 20 flow-Heun steps and guidance
 scale 4, and judges each: digit, motion, and both ("joint"). Beside them, real clips of the same pairs
 drawn with the evaluation sprites. The committed table:

@@ -252,7 +252,7 @@ for name, o in live.items():
           f"recall {s['recall']:.2f}, offset {s['offset_frames']}")
 """),
 ("md", r"""
-`python -m toolkit.eval.sync` measures the same on two fixed prompt sets: the 220 prompts of the "wording"
+`python -m toolkit.experiments.sound_video` measures the same on two fixed prompt sets: the 220 prompts of the "wording"
 set (every training combination of shape, colour and motion, in wordings training never used; a third of
 them bounce) and the 204 of the "combination" set (held-out combinations). Straight motions count too: a
 click where nothing bounces lowers precision. The committed table:

@@ -5,7 +5,7 @@
     adherence(images, truths)     # {"colour": 0.99, "shape": 0.95, "size": 0.97, "joint": 0.93}
     diversity(images)             # {"position_spread": ...}: how differently the same prompt is drawn
 
-    python -m toolkit.eval.adherence --out assets/metrics/text_to_image.json     # the guidance-scale sweep
+    python -m toolkit.experiments.text_to_image --out assets/metrics/text_to_image.json     # the guidance-scale sweep
 
 The judge is the hand-written attribute reader (toolkit.eval.reader): it shares nothing with the text
 encoder, the U-Net or the contrastive model that guides sampling, so guidance cannot game it (GLIDE, sec. 5:
@@ -13,17 +13,12 @@ a CLIP-guided model scores well on CLIP itself). Two prompt sets, both in wordin
     "wording"      (colour, shape) pairs seen in training, e.g. "a huge golden disc"
     "combination"  the four (colour, shape) pairs held out of training (compositional generalisation)
 """
-import argparse
-import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
 from .. import zoo
-from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, caption, parse_caption, vocab
 from .frechet import features, frechet_distance
 from .reader import read_clips, read_images
@@ -112,32 +107,3 @@ def sweep(pipe, guidance_kind: str, scales, kinds=KINDS, per_combination: dict |
 
 CFG_SCALES = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0)
 CLASSIFIER_SCALES = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-
-
-def main(argv=None) -> int:
-    from ..pipelines import TextToImagePipeline
-    from ..runtime import pick
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.adherence", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/text_to_image.json", help="where the table goes (JSON)")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--guidance-kind", choices=["cfg", "classifier", "both"], default="both",
-                        help="measure one kind only and replace just its rows in --out (to run the two in parallel)")
-    args = parser.parse_args(argv)
-    pipe = TextToImagePipeline.from_pretrained()
-    per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})
-    kinds = {"cfg": CFG_SCALES, "classifier": CLASSIFIER_SCALES}
-    rows = [row for guidance, scales in kinds.items() if args.guidance_kind in (guidance, "both")
-            for row in sweep(pipe, guidance, scales, per_combination=per, steps=args.steps)]
-    for r in rows:
-        print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
-    out = Path(args.out)
-    kept = [] if args.guidance_kind == "both" or not out.exists() else \
-        [r for r in json.loads(out.read_text())["rows"] if r["guidance"] != args.guidance_kind]
-    write_json(out, {"command": "python -m toolkit.eval.adherence --out " + str(args.out),
-                     "steps": args.steps, "sampler": "flow_heun", "rows": kept + rows})
-    print(f"wrote {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

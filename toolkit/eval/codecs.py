@@ -1,6 +1,6 @@
 """Rate-distortion: the same held-out clips through JPEG, H.264 and the VAEs' latents, in bits per pixel and PSNR.
 
-    python -m toolkit.eval.codecs --out assets/metrics/rate_distortion.json
+    python -m toolkit.experiments.rate_distortion --out assets/metrics/rate_distortion.json
 
     decoded, bits = jpeg(video, quality=75)                 # video (B, 3, T, H, W) in [-1, 1]
     decoded, bits = h264(video, crf=23)
@@ -34,11 +34,8 @@ colour 4:2:0: on 32 x 32 frames with small saturated objects, 4:2:0 alone caps b
 these clips), below the VAEs, and the comparison would be about chroma subsampling, not compression.
 H.264's RGB -> YUV -> RGB conversion (BT.601, limited range) still caps it near 45 dB even at crf 0.
 """
-import argparse
 import io
 import subprocess
-import sys
-import time
 
 import numpy as np
 import torch
@@ -47,12 +44,9 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .. import checkpoints, zoo
-from ..checkpoints import write_json
-from ..data import ShapesWorld, WorldConfig
 from ..models.vae import VAE
 from ..models.video_vae import VideoVAE
-from ..runtime import pick
-from .reconstruction import HELDOUT_SEED as EVAL_SEED, psnr
+from .reconstruction import psnr
 
 VAES = {"image": "shapes_vae", "video": "shapes_video_vae"}    # the shipped VAEs, by kind
 JPEG_QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
@@ -240,31 +234,3 @@ def plot(rows: list[dict], ax=None):
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
     ax.grid(alpha=0.3)
     return ax
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.codecs", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/rate_distortion.json", help="where the rows go (JSON)")
-    parser.add_argument("--clips", type=int, default=pick(32, 4), help="held-out clips (fast mode: 4)")
-    args = parser.parse_args(argv)
-    world = WorldConfig(frames=16, height=32, width=32)
-    clips = ShapesWorld(world).sample(args.clips, seed=EVAL_SEED, split="heldout").video    # (B, 3, 16, 32, 32)
-    start = time.perf_counter()
-    vaes = shipped_vaes()
-    for kind in VAES:
-        if f"{kind}_vae" not in vaes:
-            print(f"skipping {kind}_vae: no {VAES[kind]}.json in {checkpoints.resolve()} (not trained yet)")
-    rows = rate_distortion(clips, vaes=vaes)
-    for r in rows:
-        print(f"{r['codec']:>18} {r['setting']:>3}  {r['bpp']:7.3f} bpp  {r['psnr_db']:5.2f} dB")
-    report = {"command": "python -m toolkit.eval.codecs " + " ".join(sys.argv[1:] if argv is None else argv),
-              "clips": args.clips, "clip_shape": [3, world.frames, world.height, world.width], "split": "heldout",
-              "seed": EVAL_SEED, "seconds": round(time.perf_counter() - start, 1),
-              "counting": "bpp = bits / (clips * frames * H * W); see toolkit/eval/codecs.py", "rows": rows}
-    out = write_json(args.out, report)
-    print(f"wrote {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

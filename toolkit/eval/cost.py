@@ -3,17 +3,15 @@
     count_flops(lambda: pipe(prompts, steps=20))       # {"total": 9.1e10, "FlowTime": ..., "TextEncoder": ..., "Decoder": ...}
     wall_times({"pixel": f, "latent": g}, repeats=5)   # median seconds of each, runs interleaved
 
-    python -m toolkit.eval.cost --out assets/metrics/latent_cost.json     # notebook 06's table, pixel against latent
+    python -m toolkit.experiments.latent_cost --out assets/metrics/latent_cost.json     # notebook 06's table, pixel against latent
 
 FLOPs count every multiply and add of the matrix products and convolutions (2 per multiply-accumulate),
 which is what flop_counter counts; element-wise work (norms, activations) is left out, as in the papers'
 FLOP tables. Wall times depend on the machine and its load: only ratios measured in one run, with the
 contenders' runs interleaved, are comparable, which is how `wall_times` measures them.
 """
-import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -92,46 +90,7 @@ def recount_flops(pipes: dict, out: Path, steps: int, batch: int = 16) -> int:
         table["rows"][name]["flops_per_picture"] = counts["total"] / batch
         print(f"{name:7s} {counts['total'] / batch / 1e9:7.2f} GFLOP/picture")
     table["pixel_over_latent"]["flops"] = table["rows"]["pixel"]["flops_per_picture"] / table["rows"]["latent"]["flops_per_picture"]
-    table["flops_command"] = f"python -m toolkit.eval.cost --flops-only --out {out}"
+    table["flops_command"] = f"python -m toolkit.experiments.latent_cost --flops-only --out {out}"
     write_json(out, table)
     print(f"pixel / latent: {table['pixel_over_latent']['flops']:.2f}x the FLOPs; wrote {out}")
     return 0
-
-
-def main(argv=None) -> int:
-    from ..pipelines import TextToImagePipeline
-    from ..runtime import pick
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.cost", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/latent_cost.json", help="where the table goes (JSON)")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--guidance-scale", type=float, default=DEFAULT_GUIDANCE)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--flops-only", action="store_true",
-                        help="count the FLOPs again and keep the table's measured times and adherence")
-    args = parser.parse_args(argv)
-    pipes = {"pixel": TextToImagePipeline.from_pretrained(classifier=False),
-             "latent": TextToImagePipeline.from_pretrained("shapes_latent_text_unet")}
-    if args.flops_only:
-        return recount_flops(pipes, Path(args.out), args.steps)
-    per = pick({"wording": 10, "combination": 25}, {"wording": 1, "combination": 2})
-    rows = compare_pipelines(pipes, args.steps, args.guidance_scale, repeats=args.repeats, per_combination=per)
-    pixel, latent = rows["pixel"], rows["latent"]
-    ratios = {"flops": pixel["flops_per_picture"] / latent["flops_per_picture"],
-              "seconds_batched": pixel["seconds_per_picture_batched"] / latent["seconds_per_picture_batched"],
-              "seconds_single": pixel["seconds_single_picture"] / latent["seconds_single_picture"],
-              **{f"joint_points_{kind}": 100 * (latent["adherence"][kind]["joint"] - pixel["adherence"][kind]["joint"])
-                 for kind in pixel["adherence"]}}
-    for name, row in rows.items():
-        print(f"{name:7s} {row['flops_per_picture'] / 1e9:7.2f} GFLOP/picture  "
-              f"{1000 * row['seconds_per_picture_batched']:7.1f} ms/picture (batch 16)  "
-              f"{1000 * row['seconds_single_picture']:7.1f} ms (one picture)  adherence {row['adherence']}")
-    print("pixel / latent:", {k: round(v, 2) for k, v in ratios.items()})
-    write_json(args.out, {"command": "python -m toolkit.eval.cost --out " + str(args.out),
-                          "steps": args.steps, "sampler": "flow_heun", "guidance_scale": args.guidance_scale,
-                          "threads": torch.get_num_threads(), "rows": rows, "pixel_over_latent": ratios})
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """The bouncing-digits scoreboard: which digit does a clip show, and how does it move?
 
-    python -m toolkit.eval.digits --out assets/metrics/digits.json
+    python -m toolkit.experiments.digits --out assets/metrics/digits.json
 
 The judge reads every frame: the ink's centre of mass gives the digit's path, and the shipped digit classifier
 (toolkit.recipes.digits_video, trained on the training sprites only, never on a generated clip) reads a 14 x 14 crop
@@ -13,16 +13,12 @@ Two prompt sets, in every caption template: "held-out", for each digit the one m
 (Sync-DRAW's protocol: ten unseen combinations), and "seen", the 50 training pairs. Beside the model, real clips
 of the same pairs drawn with the eval sprites (writers the classifier never saw): the judge's own ceiling.
 """
-import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..checkpoints import write_json
 from ..data import digits
 from .reconstruction import psnr, reconstruct
 
@@ -161,28 +157,3 @@ def evaluate(generate, classifier, sets=tuple(SETS), batch: int = 40, progress: 
         rows.append({"model": "real clips (eval sprites)", "prompts": name, "n": len(prompts),
                      **accuracy(read_clips(real_clips(truths), classifier), truths), "seconds": 0.0})
     return rows
-
-
-def main(argv=None) -> int:
-    from .. import zoo
-    from ..pipelines import TextToVideoPipeline
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.digits", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/digits.json", help="where the table goes (JSON)")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--scale", type=float, default=4.0, help="classifier-free guidance scale")
-    args = parser.parse_args(argv)
-    pipe, classifier = TextToVideoPipeline.from_pretrained("digits_video_dit"), zoo.load("digits_classifier")
-    generate = lambda p, seed: pipe(p, seed=seed, steps=args.steps, guidance_scale=args.scale).videos  # noqa: E731
-    rows = evaluate(generate, classifier)
-    for r in rows:
-        print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
-    write_json(Path(args.out), {"command": "python -m toolkit.eval.digits", "steps": args.steps,
-                                "guidance_scale": args.scale, "sampler": "flow_heun",
-                                "classifier_accuracy_eval_sprites":
-                                    classifier_accuracy(classifier, "eval"), "rows": rows})
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Notebook 10: what a generated clip costs, in FLOPs and in energy, and how that grows with frames, size and steps.
 
-    python -m toolkit.eval.energy --out assets/metrics/energy.json [--watts 15]
+    python -m toolkit.experiments.energy --out assets/metrics/energy.json [--watts 15]
 
     clip = clip_flops(pipe)                          # one clip of the shipped model, counted by component
     flops = scaled_flops(pipe, frames=64, size=128)  # any size, counted on the meta device in milliseconds
@@ -22,18 +22,15 @@ sits beside two published figures: 415 Wh measured for Wan 2.1 14B's default cli
 al. 2025, "Video Killed the Energy Budget", arXiv:2509.19222), and the estimate of about 3.4 MJ for a
 5-second clip (MIT Technology Review, "We did the math on AI's energy footprint", 2025).
 """
-import argparse
 import copy
 import glob
 import math
-import sys
 import time
 from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..checkpoints import write_json
 from ..pipelines.text_to_video import DEFAULT_GUIDANCE
 from .cost import count_flops
 
@@ -218,27 +215,3 @@ def video_cost(steps: int = 20, repeats: int = 1) -> dict:
     flops = {name: count_flops(call)["total"] for name, call in calls.items()}
     seconds = wall_times(calls, repeats=repeats, warmup=0)
     return {name: {"flops": flops[name], "seconds": seconds[name]} for name in calls}
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.energy", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/energy.json")
-    parser.add_argument("--watts", type=float, default=DEFAULT_WATTS, help="assumed power where RAPL is missing")
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args(argv)
-    from ..pipelines import TextToVideoPipeline
-    pipe = TextToVideoPipeline.from_pretrained()
-    here = measure(pipe, repeats=args.repeats, watts=args.watts)
-    result = {"command": "python -m toolkit.eval.energy " + " ".join(sys.argv[1:] if argv is None else argv),
-              "clip": clip_flops(pipe), "this_machine": here, "video_cost": video_cost(),
-              "production": production_estimate(),
-              "production_assumptions": {"model": PRODUCTION, "gpu": GPU}, "published_joules": PUBLISHED}
-    for key, value in result.items():
-        print(f"{key}: {value}")
-    write_json(Path(args.out), result)
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

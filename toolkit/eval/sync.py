@@ -1,6 +1,6 @@
 """Do sound and picture agree? Synchrony of clicks and bounces, and the hum's pitch against the prompt.
 
-    python -m toolkit.eval.sync --out assets/metrics/sound_video.json
+    python -m toolkit.experiments.sound_video --out assets/metrics/sound_video.json
 
     events(videos, audio)       # per clip: the frames of its bounces (read from the picture) and of its clicks
     synchrony(videos, audio)    # {"precision": 0.95, "recall": 0.93, "offset_frames": 0, ...}
@@ -22,15 +22,11 @@ The command line measures the joint model (shapes_sound_video_dit) against the s
 (video-to-audio: it sees a finished picture); and real clips with their true soundtracks, on the 220 prompts of the "wording" set (every training combination, in wordings training never used) and the
 204 of the "combination" set (held-out combinations).
 """
-import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, vocab
 from ..data.sound import FPS, PITCH, click_frames, hum_pitch, soundtrack
 from .reader import read_clips
@@ -173,24 +169,3 @@ def evaluate(sets=("wording", "combination"), limit: int | None = None, batch: i
         rows.append({"model": "real clips with their soundtracks", "set": set_name, "prompts": len(prompts),
                      **score(real_videos, real_audio, truths), "seconds": 0})
     return rows
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.sync", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("assets/metrics/sound_video.json"))
-    parser.add_argument("--limit", type=int, default=None, help="only the first N prompts of each set")
-    parser.add_argument("--scales", type=float, nargs="+", default=[2.0, 4.0], help="classifier-free guidance scales")
-    args = parser.parse_args(argv)
-    rows = evaluate(limit=args.limit, scales=args.scales)
-    write_json(args.out, {"command": "python -m toolkit.eval.sync " + " ".join(sys.argv[1:] if argv is None else argv),
-                          "tolerance_frames": TOLERANCE, "steps": 20, "sampler": "flow_heun (video-to-audio: flow Euler)",
-                          "rows": rows})
-    for r in rows:
-        print(f"{r['model']:62s} {r['set']:12s} precision {r['precision']:.3f} recall {r['recall']:.3f} "
-              f"offset {r['offset_frames']} pitch {r['pitch_adherence']:.3f} motion {r['motion_adherence']:.3f}")
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

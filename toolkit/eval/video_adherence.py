@@ -1,6 +1,6 @@
 """The text-to-video scoreboard: does each clip show what its prompt asked, and is it one consistent clip?
 
-    python -m toolkit.eval.video_adherence --out assets/metrics/text_to_video.json
+    python -m toolkit.experiments.text_to_video --out assets/metrics/text_to_video.json
 
 Two fixed prompt sets, in wordings training never showed (toolkit.eval.adherence.heldout_prompts):
     "wording"      one prompt for each of the 220 (shape, colour, motion) combinations of the training split
@@ -13,16 +13,13 @@ and the consistency of real motion). The slow contenders (the per-frame baseline
 clip, and the pixel space-time U-Net, ~50 times the transformer's FLOPs) get the first `--slow-limit` prompts
 of each set; `--models` measures some models and keeps the other rows of the table.
 """
-import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from ..checkpoints import write_json
 from ..data import ShapesWorld, WorldConfig, vocab
 from .adherence import adherence, heldout_prompts
 from .temporal import consistency
@@ -109,29 +106,3 @@ def merge(out: Path, rows: list[dict]) -> list[dict]:
         if r["model"] == "real clips" and r["n"] >= real.get(r["prompts"], {"n": -1})["n"]:
             real[r["prompts"]] = r
     return [r for r in merged if r["model"] != "real clips"] + list(real.values())
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolkit.eval.video_adherence", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="assets/metrics/text_to_video.json", help="where the table goes (JSON)")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
-                        help="measure these and replace only their rows in --out")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--scales", type=float, nargs="+", default=[2.0], help="the transformer's guidance scales")
-    parser.add_argument("--slow-limit", type=int, default=64,
-                        help="prompts per set for the slow contenders (per-frame baseline, pixel U-Net)")
-    args = parser.parse_args(argv)
-    models = contenders(args.models, args.steps, args.scales)
-    limits = {name: args.slow_limit for name in models if not name.startswith("video transformer")}
-    rows = evaluate(models, tuple(SETS), limits)
-    for r in rows:
-        print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
-    out = Path(args.out)
-    write_json(out, {"command": "python -m toolkit.eval.video_adherence  (--models to measure a subset)",
-                     "steps": args.steps, "sampler": "flow_heun", "rows": merge(out, rows)})
-    print(f"wrote {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

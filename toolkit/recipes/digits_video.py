@@ -2,7 +2,7 @@
 
     python -m toolkit.recipes.digits_video train --out assets/checkpoints          # all four stages, in order
     python -m toolkit.recipes.digits_video train --stage dit --out assets/checkpoints
-    python -m toolkit.eval.digits --out assets/metrics/digits.json        # the held-out numbers
+    python -m toolkit.experiments.digits --out assets/metrics/digits.json        # the held-out numbers
 
     pipe = TextToVideoPipeline.from_pretrained("digits_video_dit")     # toolkit.pipelines
     pipe("the digit 7 is moving up then down", seed=0).videos          # (1, 3, 16, 32, 32)

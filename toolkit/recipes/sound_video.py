@@ -2,7 +2,7 @@
 
     python -m toolkit.recipes.sound_video train --out assets/checkpoints          # all three stages, in order
     python -m toolkit.recipes.sound_video train --stage joint --out assets/checkpoints
-    python -m toolkit.eval.sync --out assets/metrics/sound_video.json     # synchrony and pitch, against the baseline
+    python -m toolkit.experiments.sound_video --out assets/metrics/sound_video.json     # synchrony and pitch, against the baseline
     python -m toolkit sound "a big red circle moving left then right" --seed 0 --out outputs/   # one clip, heard
 
     pipe = SoundVideoPipeline.from_pretrained()               # toolkit.pipelines.sound_video

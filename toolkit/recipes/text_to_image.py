@@ -114,7 +114,7 @@ def train_and_ship(args, command: str) -> list:
     config = latent_config(**steps) if args.latent else TextToImageConfig(**steps)
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    print("measure it with python -m toolkit.eval.adherence")
+    print("measure it with python -m toolkit.experiments.text_to_image")
     return [ship(result, args.out, config.name, config, command, time.perf_counter() - start)]
 
 

@@ -152,7 +152,7 @@ def train_and_ship(args, command: str) -> list:
     config = config if args.steps is None else replace(config, steps=args.steps)
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{config.name}", command=command)
-    print("measure it with python -m toolkit.eval.video_adherence")
+    print("measure it with python -m toolkit.experiments.text_to_video")
     return [ship(result, args.out, config.name, config, command, time.perf_counter() - start)]
 
 

@@ -79,7 +79,7 @@ def train_and_ship(args, command: str) -> list:
     config = VideoDiffusionConfig(**({"steps": args.steps} if args.steps else {}))
     start = time.perf_counter()
     result = train_model(config, out_dir=f"{args.runs}/{NAME}", command=command)
-    print("measure it with python -m toolkit.eval.video_adherence --models spacetime-unet")
+    print("measure it with python -m toolkit.experiments.text_to_video --models spacetime-unet")
     return [ship(result, args.out, NAME, config, command, time.perf_counter() - start,
                  keep=lambda key: zoo.shipped_tensor(NAME, asdict(config), key))]
 
