@@ -89,6 +89,22 @@ def test_nothing_imports_the_top_floors(floor):
             assert not above, f"{module} imports {above}"
 
 
+def floor_of(module: str) -> int:
+    """The index in toolkit.FLOORS of the floor that holds `module` (the package itself: below them all)."""
+    if module == "toolkit":
+        return -1
+    part = module.split(".")[1]
+    found = [i for i, floor in enumerate(toolkit.FLOORS) if part in floor]
+    assert found, f"{module} is on no floor: add it to toolkit.FLOORS (toolkit/__init__.py)"
+    return found[0]
+
+
+def test_no_module_imports_from_a_floor_above_its_own():
+    assert floor_of("toolkit.zoo") > floor_of("toolkit.models.unet") and floor_of("toolkit.recipes.cli") == 10
+    upward = [f"{m} -> {t}" for m, targets in import_graph().items() for t in targets if floor_of(t) > floor_of(m)]
+    assert upward == [], f"imports from a higher floor: {upward}"
+
+
 def test_measures_are_not_scripts():
     """toolkit.eval holds measures; a command line that writes a table belongs in toolkit.experiments."""
     for path in (ROOT / "eval").glob("*.py"):
