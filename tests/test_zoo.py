@@ -1,5 +1,6 @@
 """toolkit.zoo: every shipped model loads by name, checked, frozen, without touching the caller's random state;
 tampered files and unknown names are refused with errors that say what to do; $TOOLKIT_ASSETS moves the lookup."""
+import importlib.util
 import json
 import shutil
 
@@ -68,3 +69,15 @@ def test_toolkit_assets_points_the_zoo_elsewhere(tmp_path, monkeypatch):
     monkeypatch.setenv(checkpoints.ASSETS_VARIABLE, str(tmp_path / "missing"))
     with pytest.raises(checkpoints.CheckpointError, match="is not a folder"):
         zoo.load("text_encoder")
+
+
+def test_every_shipped_file_names_the_command_that_remakes_it():
+    """Weights name a recipe, metric tables an experiment, and both modules exist."""
+    tables = sorted((checkpoints.assets() / "metrics").glob("*.json"))
+    commands = [(zoo.manifest(name)["command"], "toolkit.recipes.") for name in zoo.names()] + \
+               [(checkpoints.metrics(path.stem)["command"], "toolkit.experiments.") for path in tables]
+    assert len(commands) == len(zoo.names()) + len(tables) > 25
+    for command, floor in commands:
+        python, flag, module = command.split()[:3]
+        assert (python, flag) == ("python", "-m") and module.startswith(floor), command
+        assert importlib.util.find_spec(module) is not None, command
