@@ -151,8 +151,8 @@ def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidanc
     return {"paths": written, "asked": asked, "seen": seen, "seconds": seconds}
 
 
-def generate_with_sound(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE,
-                        pipe=None, folder=None) -> dict:
+def generate_with_sound(prompt: str, seed: int = 0, out="outputs", steps: int = 20,
+                        guidance_scale: float = DEFAULT_GUIDANCE, pipe=None, folder=None) -> dict:
     """One clip with its sound, written as an mp4 and a figure into `out`; returns {"paths", "bounces", "clicks",
     "pitch_hz"}: the frames where the picture bounces and where the sound clicks, and the hum's pitch. Raises
     GenerateError as generate() does; each file appears whole or not at all."""
