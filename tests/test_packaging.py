@@ -50,6 +50,7 @@ def test_the_wheel_holds_the_shipped_weights_and_tables(installed):
     for folder in ("checkpoints", "metrics"):
         for path in (ROOT / "assets" / folder).iterdir():
             assert f"toolkit/assets/{folder}/{path.name}" in names, path.name
+    assert any(name.endswith(".dist-info/licenses/LICENSE") or name.endswith(".dist-info/LICENSE") for name in names)
 
 
 def test_the_installed_package_generates_from_an_empty_folder(installed, tmp_path):
@@ -70,3 +71,11 @@ def test_the_installed_package_generates_from_an_empty_folder(installed, tmp_pat
     assert sorted(p.name for p in empty.iterdir()) == ["out"]                   # nothing else in the folder
     after = sorted(p.relative_to(site) for p in site.rglob("*") if "__pycache__" not in p.parts)
     assert after == before, f"{ASSETS} unset, the demo wrote into the package: {set(after) - set(before)}"
+
+
+def test_the_licence_is_mit_everywhere_it_is_stated():
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in licence
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == {"text": "MIT"}
+    readme = (ROOT / "README.md").read_text()
+    assert "## Licence" in readme and "MIT licence ([LICENSE](LICENSE))" in readme
