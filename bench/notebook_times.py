@@ -45,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
     print(f"{'notebook':40s} {'full mode (committed)':>22s} {'fast mode (now)':>16s}")
-    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")):                    # 00 ... 08, 08b, 09 ...
         full = full_mode_seconds(path)
         fast = fast_mode_seconds(path) if args.fast else None
         show = lambda s: "-" if s is None else f"{s / 60:.1f} min"                   # noqa: E731

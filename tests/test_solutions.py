@@ -31,3 +31,10 @@ def test_every_notebook_with_exercises_has_solutions():
 def test_solution_runs_and_every_check_passes(path, capsys):
     runpy.run_path(str(path), run_name="__main__")         # each answer is asserted inside the script
     assert "Not yet" not in capsys.readouterr().out
+
+
+def test_the_tour_links_every_notebook():
+    tour = nbformat.read(NOTEBOOKS / "00_tour.ipynb", as_version=4)
+    text = "".join(cell.source for cell in tour.cells if cell.cell_type == "markdown")
+    missing = [p.name for p in NUMBERED if p.stem != "00_tour" and f"]({p.name})" not in text]
+    assert not missing, f"notebook 00's map does not link {missing}"

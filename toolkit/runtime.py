@@ -4,7 +4,10 @@
   hurried learner can execute every notebook; results are then rough, and the notebooks
   say so. Full mode (the default) is what the committed notebook outputs show.
 * `seed_everything` makes a CPU run reproducible bit for bit.
-* `default_device` picks CUDA when there is one; code never hard-codes `.cuda()`.
+* `device` is the one place the device is chosen: $TOOLKIT_DEVICE if set ("cpu", "cuda", "cuda:1", "mps"; "meta"
+  for shape-only checks), else CUDA when there is one, else the CPU. Training loops run on it; what they hand
+  back, like what `toolkit.zoo` loads, is on the CPU, beside the data a notebook draws and plots, so the same
+  notebook runs on a laptop and on a GPU runtime. Code never hard-codes `.cuda()`.
 * `cache_dir` is where regenerable files (encoded latents) go: $TOOLKIT_CACHE, else the user's cache folder,
   never the package's folder or the current one.
 """
@@ -43,8 +46,26 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "from-static-to-video"
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def device() -> torch.device:
+    """The device training runs on: $TOOLKIT_DEVICE if set, else "cuda" when a GPU is visible, else "cpu"."""
+    chosen = os.environ.get("TOOLKIT_DEVICE", "").strip()
+    if not chosen:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        picked = torch.device(chosen)
+    except RuntimeError as e:
+        raise ValueError(f"TOOLKIT_DEVICE={chosen!r} is not a device ({e}); use cpu, cuda, cuda:N, mps or meta, "
+                         "or unset it to let the toolkit choose") from None
+    if picked.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"TOOLKIT_DEVICE={chosen!r} but this machine has no CUDA GPU that PyTorch can see; "
+                         "unset TOOLKIT_DEVICE or set it to cpu")
+    return picked
+
+
+def has_values(x: torch.Tensor) -> bool:
+    """False for a tensor on `meta` (shapes without values, for shape-only checks): input checks that read
+    values skip it, the ones that read shapes and dtypes still run."""
+    return x.device.type != "meta"
 
 
 def from_preset(presets: dict, name: str, what: str, **overrides):

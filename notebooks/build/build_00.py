@@ -76,6 +76,7 @@ for p, v in zip(prompts, videos):
 | latent diffusion | the text-to-image model in latent space, and what it saves | [06](06_latent_diffusion.ipynb) |
 | video diffusion | frames as one volume; why drawing frame by frame flickers | [07](07_video_diffusion.ipynb) |
 | the video transformer | spacetime patches, adaLN-Zero, text to video: the model above | [08](08_latent_video_transformer.ipynb) |
+| real handwriting | the same transformer on bouncing handwritten digits, judged by a digit classifier | [08b](08b_bouncing_digits.ipynb) |
 | sound | a soundtrack generated with the picture, from one latent; synchrony measured | [09](09_sound_and_vision.ipynb) |
 | cost | the FLOPs and energy of a clip, here and in production | [10](10_cost_energy_and_scale.ipynb) |
 

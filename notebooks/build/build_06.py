@@ -366,25 +366,36 @@ axes[2].legend(fontsize=8, loc="upper center", ncols=2)
 fig.suptitle("Pixel against latent text-to-image, measured in one run")
 fig.tight_layout()
 """),
-("md", r"""
-What the measurement says (one CPU thread, on a machine busy with other work, which is why the script
+("code", r'''
+# The prose of this section, its numbers formatted from the same table (typed numbers would drift from it).
+cost = checkpoints.metrics("latent_cost")
+pixel, latent, ratio = cost["rows"]["pixel"], cost["rows"]["latent"], cost["pixel_over_latent"]
+unet_ratio = pixel["flops_by_module"]["FlowTime"] / latent["flops_by_module"]["FlowTime"]
+decoder = latent["flops_by_module"]["Decoder"]
+rate = {name: r["flops_per_picture"] / r["seconds_per_picture_batched"] for name, r in cost["rows"].items()}
+gap = max(abs(ratio["joint_points_wording"]), abs(ratio["joint_points_combination"]))
+display(Markdown(f"""
+What the measurement says ({cost['threads']} CPU thread, on a machine busy with other work, which is why the script
 interleaves the two pipelines and only the ratios mean anything):
 
-* **10 times fewer FLOPs, not 16.** The latent U-Net alone does 10.8 times less work: its convolutions see 16
-  times fewer positions, but it attends at every level, where the pixel U-Net attends only at 8 × 8 and
-  below. The decoder, run once, adds 5% to the latent pipeline (0.3 of 5.7 GFLOP); the text encoder is
-  negligible in both.
-* **5.5 times faster per picture in batches of 16**: half the FLOP ratio, because a CPU computes more slowly
-  on small tensors (the rates under the table: the latent pipeline gets about half the FLOPs per second).
-* **Only 1.7 times faster for a single picture.** One 4 × 8 × 8 latent (two, with guidance) is so little
-  arithmetic that the latent U-Net's 39 evaluations are dominated by the fixed cost of each layer (Python,
-  memory, dispatching every operation), and it has as many layers as the pixel one. Fewer FLOPs buy
-  throughput at once; latency also needs batching, or a compiled and fused network (`torch.compile`, CUDA
-  graphs on a GPU), which is what production servers add.
-* **The same quality.** Joint adherence of the latent model is within a point of the pixel model's on both
-  prompt sets (the target was 3 points): the VAE loses nothing the attribute reader can see (notebook 05),
-  and the diffusion model working in its latent loses nothing either.
-
+* **{ratio['flops']:.0f} times fewer FLOPs, not 16.** The latent U-Net alone does {unet_ratio:.1f} times less work: its
+  convolutions see 16 times fewer positions, but it attends at every level, where the pixel U-Net attends only at
+  8 × 8 and below. The decoder, run once, adds {decoder / latent['flops_per_picture']:.0%} to the latent pipeline
+  ({decoder / 1e9:.1f} of {latent['flops_per_picture'] / 1e9:.1f} GFLOP); the text encoder is negligible in both.
+* **{ratio['seconds_batched']:.1f} times faster per picture in batches of 16**, not {ratio['flops']:.0f}: a CPU
+  computes more slowly on small tensors (the rates under the table: the latent pipeline gets
+  {rate['latent'] / rate['pixel']:.0%} of the pixel one's FLOPs per second).
+* **Only {ratio['seconds_single']:.1f} times faster for a single picture.** One 4 × 8 × 8 latent (two, with guidance)
+  is so little arithmetic that the latent U-Net's {2 * cost['steps'] - 1} evaluations are dominated by the fixed cost
+  of each layer (Python, memory, dispatching every operation), and it has as many layers as the pixel one. Fewer
+  FLOPs buy throughput at once; latency also needs batching, or a compiled and fused network (`torch.compile`,
+  CUDA graphs on a GPU), which is what production servers add.
+* **The same quality.** Joint adherence of the latent model is within {gap:.0f} point{'s' if round(gap) != 1 else ''} of
+  the pixel model's on both prompt sets (the target was 3 points): the VAE loses nothing the attribute reader can see
+  (notebook 05), and the diffusion model working in its latent loses nothing either.
+"""))
+''', ["measured-prose"]),
+("md", r"""
 **Counting again, live.** FLOPs do not depend on the machine, so they can be re-counted here in seconds and
 must agree with the table: `count_flops` wraps one call of each pipeline in `torch.utils.flop_counter` and
 reports the total and each top-level module's share.

@@ -74,22 +74,30 @@ fig.tight_layout()
 ("md", r"""
 ## 2. The per-frame baseline
 
-The latent text-to-image model of notebook 06, asked for 16 frames of the same prompt, each from its own
+The latent text-to-image model of notebook 06, asked for 16 frames of the same picture, each from its own
 noise (`per_frame_video`), and once more with the same noise for every frame:
 """),
 ("code", r"""
 image_pipe = TextToImagePipeline.from_pretrained("shapes_latent_text_unet")
 prompt = "a large red circle moving left"
-flicker = per_frame_video(image_pipe, [prompt], seed=0)
-still = per_frame_video(image_pipe, [prompt], seed=0, same_noise=True)
+still_prompt = "a large red circle"   # the image model's captions were of still pictures: no motion words
+flicker = per_frame_video(image_pipe, [still_prompt], seed=0)
+still = per_frame_video(image_pipe, [still_prompt], seed=0, same_noise=True)
 display(inline(torch.cat([flicker, still]), fps=8, scale=2.0, title="own noise per frame | same noise"))
+frames = read_clips(flicker.transpose(1, 2)[0][:, :, None])         # each frame of the first clip, read alone
+print("own noise, frame by frame:", ", ".join(f"{r.colour} {r.shape}" for r in frames))
+lost = read_clips(image_pipe([prompt], seed=0).images[:, :, None])[0]
+print(f"given the whole prompt, motion words included: a {lost.colour} {lost.shape}? (template match {lost.match:.2f})")
 """),
 ("md", r"""
-Own noise per frame: every frame is a fine red circle, and the clip is nonsense. Same noise: a fine
-still picture, and nothing moves. Two measures catch this (`toolkit/eval/temporal.py`), read frame by frame
-by the attribute reader: **identity changes**, the fraction of consecutive frames whose shape or colour
-differs, and **path jerk**, how far the object's centre strays from a steady line each frame (pixels);
-both are 0 for the real clips of the world.
+Own noise per frame: every frame is a fine red circle, each drawn anew somewhere else, and the clip is
+nonsense. Same noise: one fine still picture, and nothing moves. The image model is given the prompt without
+its motion: it cannot draw motion, and words it never read beside a picture pull it off course (given the whole
+prompt, it draws a blurred blob between red and yellow, which the reader barely matches, printed above).
+
+Two measures catch the flicker (`toolkit/eval/temporal.py`), read frame by frame by the attribute reader:
+**identity changes**, the fraction of consecutive frames whose shape or colour differs, and **path jerk**, how
+far the object's centre strays from a steady line each frame (pixels); both are 0 for the real clips of the world.
 """),
 ("code", r"""
 real = world.sample(1, seed=7, shape="circle", colour="red", size="large", motion="left").video

@@ -122,7 +122,7 @@ noise.
 """),
 ("code", r"""
 model = zoo.load("shapes_video_dit")
-text = TextConditioner.from_pretrained()
+text = TextConditioner.from_pretrained(zoo.parts("shapes_video_dit")["text"])   # the text tower it was trained with
 fresh = VideoDiT(model.config)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters; a fresh model's output is all zeros:",
       bool((fresh(latent, torch.tensor([0.5]), **text(["a red circle"])) == 0).all()))

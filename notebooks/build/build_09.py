@@ -263,20 +263,25 @@ print(f"{'':62s} {'set':12s} {'precision':>9s} {'recall':>7s} {'offset':>6s} {'p
 for r in table["rows"]:
     print(f"{r['model']:62s} {r['set']:12s} {r['precision']:9.3f} {r['recall']:7.3f} {str(r['offset_frames']):>6s} "
           f"{r['pitch_adherence']:6.3f} {r['motion_adherence']:6.3f}")
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.2))
-rows = [r for r in table["rows"] if r["set"] == "wording" and (f"guidance {scale:g}" in r["model"] or "real" in r["model"])]
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+shown = [f"joint (shapes_sound_video_dit), guidance {scale:g}",
+         f"separate (shapes_video_dit + shapes_sound_dit), guidance {scale:g}",
+         f"joint, sound for real clips (video-to-audio), guidance {scale:g}", "real clips with their soundtracks"]
+by_name = {r["model"]: r for r in table["rows"] if r["set"] == "wording"}
+rows = [by_name[name] for name in shown]                                  # by exact name: one bar each
+width = 0.8 / len(rows)
 for i, r in enumerate(rows):
-    ax.bar([k + 0.27 * i for k in range(3)], [r["precision"], r["recall"], r["pitch_adherence"]], 0.27,
+    ax.bar([k + width * i for k in range(3)], [r["precision"], r["recall"], r["pitch_adherence"]], width,
            label=r["model"], color=plt.cm.viridis(i / (len(rows) - 1)))
     curve = r["offset_curve"]
     ax2.plot([int(k) for k in curve], [v / max(r["bounces"], 1) for v in curve.values()], "o-", label=r["model"],
              color=plt.cm.viridis(i / (len(rows) - 1)))
-ax.set_xticks([k + 0.27 for k in range(3)], ["precision", "recall", "pitch adherence"])
-ax.set(ylim=(0, 1.05), title='"wording" set: clicks against bounces (within 1 frame)')
-ax.legend(fontsize=7, loc="lower left")
+ax.set_xticks([k + width * (len(rows) - 1) / 2 for k in range(3)], ["precision", "recall", "pitch adherence"])
+ax.set(ylim=(0, 1.05), ylabel="share", title='"wording" set: clicks against bounces (within 1 frame)')
+fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="lower center", ncols=2)   # below both charts
 ax2.set(xlabel="click lag behind the bounce (frames)", ylabel="matches per bounce",
         title="cross-correlation of clicks and bounces")
-fig.tight_layout()
+fig.tight_layout(rect=(0, 0.13, 1, 1))                                     # room for the legend below
 """),
 ("md", r"""
 ### What the numbers say

@@ -21,6 +21,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 
+from ..runtime import has_values
+
 
 @dataclass(frozen=True)
 class TextEncoderConfig:
@@ -88,9 +90,9 @@ class TextEncoder(nn.Module):
         c = self.config
         if ids.ndim != 2 or ids.dtype != torch.long or ids.shape[1] > c.max_length:
             raise ValueError(f"ids must be long of shape (B, L <= {c.max_length}), got {ids.dtype} {tuple(ids.shape)}")
-        if mask.shape != ids.shape or mask.dtype != torch.bool or not mask[:, 0].all():
+        if mask.shape != ids.shape or mask.dtype != torch.bool or (has_values(mask) and not mask[:, 0].all()):
             raise ValueError("mask must be bool, shaped like ids, True from the first token (<bos>) on")
-        if ids.min() < 0 or ids.max() >= c.vocab_size:
+        if has_values(ids) and (ids.min() < 0 or ids.max() >= c.vocab_size):
             raise ValueError(f"token ids must lie in 0..{c.vocab_size - 1}; was the tokenizer built for this encoder?")
 
 
@@ -104,5 +106,5 @@ def check_context_mask(context: torch.Tensor, context_mask: torch.Tensor | None)
     if context_mask.dtype != torch.bool or context_mask.shape != context.shape[:2]:
         raise ValueError(f"context_mask must be bool of shape {tuple(context.shape[:2])}, "
                          f"got {context_mask.dtype} {tuple(context_mask.shape)}")
-    if not context_mask.any(dim=1).all():
+    if has_values(context_mask) and not context_mask.any(dim=1).all():
         raise ValueError("context_mask hides every token of some sample; keep at least one (e.g. <eos>)")

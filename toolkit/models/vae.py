@@ -77,7 +77,8 @@ class DiagonalGaussian:
     def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
         """z = mean + std·ε, ε ~ N(0, I) drawn from `generator` (the reparameterisation trick: z stays
         differentiable with respect to mean and std)."""
-        eps = torch.randn(self.mean.shape, generator=generator, device=self.mean.device, dtype=self.mean.dtype)
+        device = generator.device if generator is not None else self.mean.device    # drawn where the generator is
+        eps = torch.randn(self.mean.shape, generator=generator, device=device, dtype=self.mean.dtype).to(self.mean.device)
         return self.mean + self.std * eps
 
     def mode(self) -> torch.Tensor:
@@ -298,6 +299,6 @@ def estimate_scaling_factor(model: VAE, x: torch.Tensor, generator: torch.Genera
     """1 / std of sampled latents z ~ q(z | x) of the pictures x (as LDM's scale_by_std does); does not
     store it: set `model.scaling_factor.fill_(value)` to use it."""
     if generator is None:
-        generator = torch.Generator(x.device).manual_seed(0)
+        generator = torch.Generator().manual_seed(0)                    # on the CPU, as every draw
     latents = torch.cat([model.encode(chunk).sample(generator) for chunk in x.split(batch_size)])
     return scaling_factor_of(latents)

@@ -79,8 +79,8 @@ def loss_function(noise_aware: bool):
     def loss(model, batch, generator):
         x, t = batch["x"], None
         if noise_aware:                                     # x_t = (1 − t)·x₀ + t·ε, t ~ U(0, 1)
-            t = torch.rand(len(x), generator=generator, device=x.device)
-            noise = torch.randn(x.shape, generator=generator, device=x.device)
+            t = torch.rand(len(x), generator=generator).to(x.device)
+            noise = torch.randn(x.shape, generator=generator).to(x.device)
             tt = t.view(-1, *[1] * (x.ndim - 1))
             x = (1 - tt) * x + tt * noise
         return contrastive_loss(model(x, batch["ids"], batch["mask"], t=t))

@@ -29,10 +29,10 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet
 from tqdm.auto import tqdm
 
-from .. import checkpoints, zoo
+from .. import checkpoints, runtime, zoo
 from ..data.photos import TRAIN, PatchSampler, center_crop, held_out_photo, load_photo
 from ..models.photo_denoiser import PhotoDenoiser, PhotoDenoiserConfig, get_config
-from ..runtime import default_device, pick, seed_everything
+from ..runtime import pick, seed_everything
 
 NAME = "photo_denoiser"
 SIGMAS = tuple(s / 255 for s in (5, 10, 15, 25, 35, 50, 75, 100))  # the levels every table reports
@@ -164,7 +164,7 @@ def train_photo_denoiser(preset: str = "cpu", seed: int = 0, steps: int | None =
 
 def _train(config: PhotoDenoiserConfig, preset: str, seed: int, steps: int, progress: bool):
     seed_everything(seed)
-    device = default_device()        # the batches are drawn on the CPU either way, so the data is the same
+    device = runtime.device()        # the batches are drawn on the CPU either way, so the data is the same
     model = PhotoDenoiser(config).to(device)   # initialised from the seeded global generator
     sampler = PatchSampler(TRAIN, config.patch_size, seed=seed)
     noise = torch.Generator().manual_seed(seed + 1)

@@ -173,7 +173,7 @@ def loss_function(config: SoundVideoConfig, text: TextConditioner, model: SoundV
     def loss(model, batch, generator):
         x0 = batch.pop("x")
         B = len(x0)
-        drop = torch.rand(B, generator=generator, device=x0.device) < config.caption_dropout              # (B,)
+        drop = torch.rand(B, generator=generator).to(x0.device) < config.caption_dropout              # (B,)
         cond = {k: torch.where(drop.view(-1, *[1] * (v.ndim - 1)), null[k].to(v.device), v) for k, v in batch.items()}
         t = schedule.sample_t(B, generator).to(x0)[:, None]                   # (B, 1) flow time
         t_of = t.expand_as(x0)                                                # (B, L): each number's noise level

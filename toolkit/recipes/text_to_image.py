@@ -93,7 +93,7 @@ def loss_function(config: TextToImageConfig, text: TextConditioner):
 
     def loss(model, batch, generator):
         x = batch.pop("x")
-        drop = torch.rand(len(x), generator=generator, device=x.device) < config.caption_dropout   # (B,)
+        drop = torch.rand(len(x), generator=generator).to(x.device) < config.caption_dropout   # (B,)
         cond = {k: torch.where(drop.view(-1, *[1] * (v.ndim - 1)), null[k].to(v.device), v) for k, v in batch.items()}
         return diffusion_loss("velocity", model, x, FlowSchedule(), generator=generator, cond=cond)
     return loss

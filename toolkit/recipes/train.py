@@ -22,6 +22,10 @@ one that ran straight through (on CPU, with the same number of threads).
 Safe writes. Each file is written to a temporary name and renamed into place; an older checkpoint is
 deleted only after the newer one is complete, so a failed write leaves the previous checkpoint loadable.
 Nothing is pickled: the optimizer state is flattened into the safetensors file.
+
+Devices. The loop runs on `toolkit.runtime.device()` (a GPU when there is one, or $TOOLKIT_DEVICE); every random
+number is drawn on the CPU and moved, so a seed gives the same noise on any device. The models come back on
+the CPU, where the notebooks' data, plots and the zoo's models are.
 """
 import copy
 import json
@@ -36,7 +40,7 @@ from accelerate import Accelerator
 from accelerate.utils import send_to_device
 from tqdm.auto import tqdm
 
-from .. import checkpoints
+from .. import checkpoints, runtime
 from ..runtime import from_preset
 
 
@@ -88,10 +92,14 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
     recorded in the manifest (default: this process's command line). progress: show the tqdm bar.
     """
     command = command if command is not None else "python " + " ".join(sys.argv)
-    use_autocast = torch.cuda.is_available() and config.mixed_precision != "no"
-    # cpu=True without a GPU: accelerate then reads torchrun's (or `accelerate launch --multi_gpu`'s) process
+    chosen = runtime.device()
+    if chosen.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"train() runs on the CPU or a GPU, not on {chosen.type!r} (TOOLKIT_DEVICE); "
+                         "meta is for shape-only checks of one step (tests/test_device.py)")
+    use_autocast = chosen.type == "cuda" and config.mixed_precision != "no"
+    # cpu=True on the CPU: accelerate then reads torchrun's (or `accelerate launch --multi_gpu`'s) process
     # group and trains data-parallel on CPU processes over gloo; without it, each process would train alone.
-    accelerator = Accelerator(cpu=not torch.cuda.is_available(),
+    accelerator = Accelerator(cpu=chosen.type == "cpu",
                               mixed_precision=config.mixed_precision if use_autocast else "no")
     device, rank, world = accelerator.device, accelerator.process_index, accelerator.num_processes
 
@@ -114,7 +122,7 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
     for step in bar:
         noise_seed, global_seed = step_seeds(config.seed, step, rank)
         torch.manual_seed(global_seed)                                   # dropout and any other global draws
-        generator = torch.Generator(device).manual_seed(noise_seed)      # loss_fn's noise and timesteps
+        generator = torch.Generator().manual_seed(noise_seed)            # loss_fn's noise and timesteps, on the CPU
         batch = send_to_device(batches(step * world + rank), device)
 
         for group in optimizer.param_groups:
@@ -136,7 +144,7 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
             if accelerator.is_main_process:
                 save_checkpoint(out_dir, done, raw_model, ema_model, optimizer, losses, config, command)
     bar.close()
-    return TrainResult(model=raw_model, ema_model=ema_model, losses=losses, step=max(start, config.steps))
+    return TrainResult(model=raw_model.cpu(), ema_model=ema_model.cpu(), losses=losses, step=max(start, config.steps))
 
 
 def ship(result: TrainResult, folder, name: str, config, command: str, seconds: float, keep=None,
