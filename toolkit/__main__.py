@@ -31,7 +31,7 @@ def main(argv=None) -> int:
                          help="a PNG or JPEG of the shapes world (32 x 32, or enlarged)")
     animate.add_argument("prompt", help='how it moves, e.g. "moving right" (the object is read from the picture)')
     edit = commands.add_parser("edit", help="a clip and a new prompt in, the clip redrawn after it (SDEdit) out")
-    edit.add_argument("source", metavar="clip", help="a GIF or mp4 of 16 frames (32 x 32, or enlarged)")
+    edit.add_argument("source", metavar="clip", help="an mp4 or GIF of 16 frames (32 x 32, or enlarged); a GIF drops repeated frames")
     edit.add_argument("prompt", help='the new prompt, e.g. "a large blue circle moving right"')
     edit.add_argument("--strength", type=float, default=DEFAULT_STRENGTH,
                       help="the noise level the clip is taken to, in (0, 1]: low keeps it, 1 redraws it all")
