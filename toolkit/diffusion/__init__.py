@@ -25,6 +25,7 @@ from .analytic import GaussianData
 from .denoisers import FlowDenoiser, SigmaDenoiser, clip_denoised, flow_to_sigma, sigma_to_flow
 from .diffusers_adapter import sample_with_diffusers_scheduler
 from .forward import q_sample, snr
+from .inpainting import keep_known
 from .losses import diffusion_loss, epsilon_loss, min_snr_weight, v_loss, velocity_loss, x0_loss
 from .parameterizations import (PREDICTIONS, convert, predict_x0, prediction_target, sigma_space_to_vp,
                                 vp_to_sigma_space)
@@ -38,7 +39,7 @@ from .utils import append_dims
 
 __all__ = [
     "GaussianData", "FlowDenoiser", "SigmaDenoiser", "clip_denoised", "flow_to_sigma", "sigma_to_flow",
-    "sample_with_diffusers_scheduler", "q_sample", "snr",
+    "sample_with_diffusers_scheduler", "q_sample", "snr", "keep_known",
     "diffusion_loss", "epsilon_loss", "min_snr_weight", "v_loss", "velocity_loss", "x0_loss",
     "PREDICTIONS", "convert", "predict_x0", "prediction_target", "sigma_space_to_vp", "vp_to_sigma_space",
     "FLOW_SAMPLERS", "SAMPLERS", "sample_ddim", "sample_ddpm", "sample_dpmpp_2m", "sample_euler",

@@ -99,33 +99,43 @@ class TextToImagePipeline:
                   return_trajectory, progress):
         """Encode the prompts, sample from noise of `shape` drawn with `seed`, decode: (pictures, tokens, trajectory)."""
         self._check(steps, sampler, guidance_kind)
+        denoiser, cond, tokens = self._guided_denoiser(prompts, guidance_scale, guidance_kind, strict, stacklevel=5)
+        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+        samples, trajectory = self._sample(denoiser, cond, noise, flow_times(steps), sampler, seed, return_trajectory,
+                                           progress)
+        return self.decode(samples), tokens, trajectory
+
+    def _guided_denoiser(self, prompts, guidance_scale, guidance_kind, strict, stacklevel):
+        """The prompts' tokens and the guided flow-space denoiser D(x, t, **cond) with its cond; warns (at
+        `stacklevel`, the caller of the public method) of the words the model ignores."""
         tokens = self.text.tokenizer(prompts, strict=strict, warn=False)
         if unknown := sorted({w for words in tokens.unknown for w in words}):
-            warnings.warn(f"ignored words the model does not know: {', '.join(unknown)}", stacklevel=3)
+            warnings.warn(f"ignored words the model does not know: {', '.join(unknown)}", stacklevel=stacklevel)
         cond = self.text.encode(tokens)
         B = len(prompts)
-        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-
         denoiser = FlowDenoiser(self.unet, "velocity")
         if guidance_kind == "cfg":
-            denoiser = classifier_free_guidance(denoiser, guidance_scale, self.text.null(B))
-        else:
-            denoiser = classifier_guidance(self._unconditional(denoiser, B), self._log_prob(tokens), guidance_scale)
-            cond = {}
-        times = flow_times(steps)
+            return classifier_free_guidance(denoiser, guidance_scale, self.text.null(B)), cond, tokens
+        return classifier_guidance(self._unconditional(denoiser, B), self._log_prob(tokens), guidance_scale), {}, tokens
+
+    def _sample(self, denoiser, cond, x, times, sampler, seed, return_trajectory, progress):
+        """Run `sampler` over the flow times `times` from x, the state at times[0] (pure noise when it is 1):
+        (samples, trajectory or None). Fresh noise, for the samplers that draw it, comes from seed + 1."""
         kwargs = dict(cond=cond, generator=torch.Generator().manual_seed(seed + 1),
                       return_trajectory=return_trajectory, progress=progress)
         if not isinstance(sampler, str):                     # a diffusers scheduler
+            if times[0] < 1:
+                raise ValueError("a diffusers scheduler starts from pure noise; to start part-way (an edit), "
+                                 f"pass a toolkit sampler's name: {sorted(FLOW_SAMPLERS) + sorted(SAMPLERS)}")
             flow = "FlowMatch" in type(sampler).__name__
-            result = sample_with_diffusers_scheduler(denoiser if flow else flow_to_sigma(denoiser), sampler, noise,
-                                                     steps, **kwargs)
+            result = sample_with_diffusers_scheduler(denoiser if flow else flow_to_sigma(denoiser), sampler, x,
+                                                     len(times) - 1, **kwargs)
         elif sampler in FLOW_SAMPLERS:
-            result = FLOW_SAMPLERS[sampler](denoiser, noise, times, **kwargs)
-        else:                                                # σ-space: start just below t = 1 (σ = 999)
+            result = FLOW_SAMPLERS[sampler](denoiser, x, times, **kwargs)
+        else:                          # σ-space: start just below t = 1 (σ = 999); x_σ = x_t / (1 − t) = (1 + σ)·x_t
             sigmas = sigmas_from_flow_times(times.clamp(max=0.999))
-            result = SAMPLERS[sampler](flow_to_sigma(denoiser), noise * (1 + sigmas[0]), sigmas, **kwargs)
-        samples, trajectory = result if return_trajectory else (result, None)
-        return self.decode(samples), tokens, trajectory
+            result = SAMPLERS[sampler](flow_to_sigma(denoiser), x * (1 + sigmas[0]), sigmas, **kwargs)
+        return result if return_trajectory else (result, None)
 
     def _unconditional(self, denoiser, B: int):
         null = self.text.null(B)
