@@ -62,6 +62,7 @@ checkpoints: $(STAMP)
 	$(BIN)/python -m toolkit.experiments.digits --out assets/metrics/digits.json
 	$(BIN)/python -m toolkit.recipes.sound_video train --out assets/checkpoints
 	$(BIN)/python -m toolkit.experiments.sound_video --out assets/metrics/sound_video.json
+	$(BIN)/python -m toolkit.experiments.beyond --out assets/metrics/beyond.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_shapes.py

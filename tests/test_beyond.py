@@ -7,10 +7,12 @@ import torch
 from diffusers import FlowMatchEulerDiscreteScheduler
 
 from toolkit.__main__ import main
-from toolkit.data import ShapesWorld, WorldConfig
+from toolkit.data import ShapesWorld, WorldConfig, vocab
 from toolkit.diffusion import flow_times, flow_to_sigma, keep_known, sample_dpmpp_2m, sample_flow_euler, \
     sample_flow_heun, sigmas_from_flow_times
 from toolkit.eval import read_clips
+from toolkit.eval.beyond import edit_targets, path_distance, seam_measures
+from toolkit.eval.temporal import frame_readings
 from toolkit.pipelines import BeyondPromptPipeline, TextToVideoPipeline
 from toolkit.text import UnknownWordsError
 from toolkit.viz import animation
@@ -243,3 +245,26 @@ def test_cli_refuses_and_writes_nothing(tmp_path, capsys, argv, message):
     argv = [a.format(bad=tmp_path / "bad.png", clip=tmp_path / "clip.gif") for a in argv]
     assert main(argv + ["--steps", "1", "--out", str(tmp_path / "out")]) == 2
     assert message in capsys.readouterr().err and not any((tmp_path / "out").iterdir())
+
+
+# ---------------------------------------------------------------- the measures of assets/metrics/beyond.json
+
+def test_seam_measures_see_a_jump_at_the_seam_only():
+    clip = ShapesWorld(WorldConfig(frames=32)).sample(1, seed=3, split="train", motion="right").video
+    jumped = clip.clone()
+    jumped[:, :, 16:] = torch.roll(clip[:, :, 16:], shifts=5, dims=-2)         # 5 px down from frame 16 on
+    smooth, jump = (seam_measures(frame_readings(c), c, [16]) for c in (clip, jumped))
+    assert smooth["identity_changes_seams"] == 0 and smooth["path_jerk_px_seams_mean"] < 0.5
+    assert jump["path_jerk_px_seams_mean"] > 4 and jump["path_jerk_px_inside_mean"] < 0.5
+    assert jump["frame_change_seams"] > 3 * jump["frame_change_inside"]
+
+
+def test_edit_targets_change_one_attribute_within_the_training_split():
+    truths = [REAL.objects(i)[0] for i in range(4)]
+    kinds, targets = edit_targets([{k: t[k] for k in ("shape", "colour", "size", "motion")} for t in truths])
+    assert kinds == ["colour", "shape", "colour", "shape"]
+    for kind, target, truth in zip(kinds, targets, truths):
+        assert [k for k in target if target[k] != truth[k]] == [kind]
+        assert not vocab.is_held_out(target["shape"], target["colour"], target["motion"])
+    path = torch.tensor([[1.0, 2.0], [float("nan"), 0.0], [3.0, 4.0]])
+    assert path_distance(path, path) == 0 and path_distance(path, path + 3) == pytest.approx(18 ** 0.5)

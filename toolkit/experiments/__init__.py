@@ -8,6 +8,7 @@ the README show (assets/metrics/NAME.json), one a table, each run as `python -m 
     digits           notebook 08b  the bouncing digits (toolkit.eval.digits)
     sound_video      notebook 09   synchrony of sound and picture (toolkit.eval.sync)
     energy           notebook 10   compute and energy (toolkit.eval.energy)
+    beyond           notebook 11   image to video, SDEdit, extension past the window (toolkit.eval.beyond)
 
 The measures themselves stay in toolkit.eval; each table records the command that wrote it.
 """

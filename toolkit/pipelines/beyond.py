@@ -17,7 +17,9 @@ clips of the world: changing frames 1-15 changes latent frame 0 by a mean |Δz| 
 still clip of four copies, whose latent frame 0 decodes back to the picture at 36.4 dB PSNR (frame 0 of a moving
 clip comes back at 24 dB), and the sampler keeps that latent frame fixed while it draws the others
 (toolkit.diffusion.keep_known: inpainting by replacement). Decoded frames 0-3 depend on latent frame 0 alone
-(the decoder is causal too): they show the still picture, and the motion starts at frame 4.
+(the decoder is causal too): they show the still picture, and the motion starts at frame 4. Shown at the current
+noise level, as replacement has it, the given frame is noise when the model lays the clip out: 60% of 120 clips
+come out as asked, against 94% when it is shown at half that level (KNOWN_NOISE).
 
 Editing, SDEdit (Meng et al. 2021, sec. 3.1): the clip's latent z is taken to x_s = (1 − s)·z + s·ε and the
 sampler runs from flow time s to 0 with the new prompt; s = strength. Near 0 the clip comes back, at 1 it is
@@ -27,7 +29,11 @@ Extension. The model sees 16 frames, 4 latent frames. Each next window keeps the
 the one before as its first ones (keep_known again) and adds 4·(4 − overlap) new frames; each window is decoded
 alone and only its new frames are appended, in pixel space. With overlap 2: 16, 24, 32, ... frames. The first
 window is pipe(prompt, seed) itself and window k starts from the k-th draw of one generator, so a longer clip
-begins with the shorter one of the same seed.
+begins with the shorter one of the same seed. Measured on 60 prompts (beyond.json): the motion read over the
+whole clip is as asked in 97% of 16-frame clips, 78% at 32 frames, 43% at 48 and 64 (the world's clips travel
+30-45% of the frame in 16 frames: a straight motion soon meets the wall, and a bounce is asked of every window);
+the seams show: identity changes between frames 0.22-0.32 there against 0.09-0.16 inside a window, path jerk
+1.2-1.7 px against 0.5-0.6 px, both growing with length.
 """
 import torch
 from einops import repeat
@@ -35,9 +41,11 @@ from einops import repeat
 from ..diffusion import flow_times, keep_known
 from .text_to_video import DEFAULT_GUIDANCE, MAX_VIDEOS, TextToVideoPipeline, VideoOutput
 
-KNOWN_NOISE = 0.5           # the known latent frames are shown at half the current noise level (measured:
-                            # 1.0, plain replacement, loses the picture's layout; assets/metrics/beyond.json)
-DEFAULT_STRENGTH = 0.6      # SDEdit's t: changes the colour of most clips and keeps their path (beyond.json)
+KNOWN_NOISE = 0.5           # the known latent frames are shown at half the current noise level. Measured on 120
+                            # pictures (assets/metrics/beyond.json): joint adherence 0.94 (0.95 clean, known_noise
+                            # 0), against 0.60 for plain replacement (1.0), which loses the motion (0.64)
+DEFAULT_STRENGTH = 0.6      # SDEdit's t: 90% of colour edits and 94% of shape edits as asked with the rest and the
+                            # path kept (0.6 px from the source's); 0.4: 86% and 66%; 1.0: 10% and 14% (beyond.json)
 DEFAULT_OVERLAP = 2         # latent frames carried from window to window: 8 frames of 16
 MAX_FRAMES = 256            # per extended clip
 LATENT_MODELS = ("shapes_video_dit", "digits_video_dit")
