@@ -79,6 +79,7 @@ for p, v in zip(prompts, videos):
 | real handwriting | the same transformer on bouncing handwritten digits, judged by a digit classifier | [08b](08b_bouncing_digits.ipynb) |
 | sound | a soundtrack generated with the picture, from one latent; synchrony measured | [09](09_sound_and_vision.ipynb) |
 | cost | the FLOPs and energy of a clip, here and in production | [10](10_cost_energy_and_scale.ipynb) |
+| beyond a prompt | animate a picture, edit a clip (SDEdit), extend it past the window; each measured | [11](11_beyond_a_prompt.ipynb) |
 
 From the command line, the same model writes an mp4, a GIF and the progression figure:
 
