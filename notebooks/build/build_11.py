@@ -342,16 +342,17 @@ display(Markdown(f"""
   $1 + 4k$ frames, so that the first frame is encoded **alone** into the first latent frame: a picture is then
   exactly a one-frame video, and the model can be told "this latent frame is given". Rather than inpainting at
   sampling time, their image-to-video models are usually **trained** with the image latent as an extra input:
-  concatenated to the noisy latent along the channels with a mask saying which frames are given (CogVideoX-I2V,
-  Wan-I2V), often also fed through an image encoder (CLIP) as extra conditioning tokens. Training-free
+  concatenated to the noisy latent along the channels (CogVideoX-I2V; Wan-I2V adds a mask of the given frames
+  and the picture's CLIP image features, read by cross-attention). Training-free
   replacement, as here, is what one does without such a model; our measurement shows why its noise level matters.
 * **Editing.** SDEdit is the `strength` argument of diffusers' image-to-image and video-to-video pipelines
   (`StableDiffusionImg2ImgPipeline`, `CogVideoXVideoToVideoPipeline`): the input is noised to the step that
-  strength names and the schedule runs from there, with `strength × num_inference_steps` steps, as here.
+  strength names and the schedule runs from there, about `strength × num_inference_steps` steps (diffusers
+  truncates the product, `pipe.edit` rounds it).
   Edits that must keep more of the source add structure from it (ControlNet-style depth, edges, poses) or
   invert the clip to its exact noise first (DDIM inversion) instead of drawing fresh noise.
 * **Extension.** Long videos are made by the same two moves: overlapping windows conditioned on the end of the
-  previous window (autoregressive extension; several open models offer "video continuation" this way), or
+  previous window (autoregressive extension, as here), or
   windows denoised together and blended where they overlap. FIFO-Diffusion (Kim et al. 2024) keeps a queue of
   frames at increasing noise levels and removes one clean frame per step, so there is no seam to hide; models
   trained with per-frame noise levels (diffusion forcing) generate long clips autoregressively. Drift over
