@@ -32,8 +32,11 @@ def test_each_exercise_gets_its_verdict(tmp_path, capsys):
 
 
 def test_bad_input_says_what_to_do(tmp_path):
-    with pytest.raises(ValueError, match="not a notebook"):
+    with pytest.raises(ValueError, match="no notebook at"):
         exercises.grade(tmp_path / "missing.ipynb")
+    (tmp_path / "answers.py").write_text("a = 3")
+    with pytest.raises(ValueError, match="not a notebook"):
+        exercises.grade(tmp_path / "answers.py")
     plain = tmp_path / "plain.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("1")]), plain)
     with pytest.raises(ValueError, match="no '## Exercises' section"):

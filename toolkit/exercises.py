@@ -41,9 +41,6 @@ def check(answer, expected, atol: float = 1e-5, what: str = "your answer") -> bo
 
 # ---------------------------------------------------------------- the grader
 
-VERDICTS = ("pass", "fail", "not graded")
-
-
 def exercises_of(notebook) -> list[dict]:
     """The exercises of a notebook: after its last "Exercises" heading, each Markdown cell with a line that
     opens with "**N." starts exercise N, and the code cells up to the next one are its cells. [{number, title, cells}]"""
@@ -83,8 +80,10 @@ def grade(path, fast: bool = True, timeout: int = 1800) -> list[dict]:
     from nbclient import NotebookClient
 
     path = Path(path)
-    if not path.is_file() or path.suffix != ".ipynb":
-        raise ValueError(f"{path} is not a notebook (.ipynb) file")
+    if not path.is_file():
+        raise ValueError(f"no notebook at {path}: give the path of a learner's .ipynb file")
+    if path.suffix != ".ipynb":
+        raise ValueError(f"{path} is not a notebook: give a .ipynb file")
     notebook = nbformat.read(path, as_version=4)
     exercises = exercises_of(notebook)
     previous = os.environ.get("TOOLKIT_FAST")
