@@ -24,11 +24,9 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
-from . import checkpoints
 from .eval import read_images
-from .generate import GenerateError, asked_by, check_folder, file_stem, report, verdict
+from .generate import GenerateError, asked_by, check_folder, file_stem, generation_errors, report, verdict
 from .pipelines.beyond import BeyondPromptPipeline
-from .text import UnknownWordsError
 from .viz import animation
 
 TRAINED_SIZE = 32            # what the shipped model draws; larger files that are whole multiples are shrunk to it
@@ -75,14 +73,12 @@ def run(args) -> dict:
     source = read_frames(args.source, clip=args.command == "edit") if args.command != "extend" else None
     if args.command == "animate":
         prompt = completed_prompt(source, prompt)
-    try:
+    with generation_errors():
         pipe = BeyondPromptPipeline.from_pretrained()
-    except (checkpoints.CheckpointError, FileNotFoundError) as e:
-        raise GenerateError(str(e)) from e
     common = dict(seed=args.seed, steps=args.steps, guidance_scale=args.guidance_scale, sampler=args.sampler,
                   strict=True, progress=True)
     start = time.perf_counter()
-    try:
+    with generation_errors():
         if args.command == "animate":
             video, job = pipe.animate(source, prompt, frames=args.frames, **common).videos[0], "animated"
         elif args.command == "edit":
@@ -91,11 +87,6 @@ def run(args) -> dict:
         else:
             video = pipe.extend(prompt, frames=args.frames, overlap=args.overlap, **common).videos[0]
             job = f"{args.frames}frames"
-    except UnknownWordsError as e:
-        raise GenerateError(f"{e}. The model knows only the words of the shapes world's captions "
-                            f"(try: \"a small green triangle moving up then down\")") from e
-    except (ValueError, TypeError) as e:
-        raise GenerateError(str(e)) from e
     seconds = time.perf_counter() - start
 
     stem, written = f"{file_stem(prompt, args.seed)}-{job}", []

@@ -19,6 +19,7 @@ name and renamed into place, and if one file cannot be written the others of thi
 import re
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -43,6 +44,19 @@ PROGRESSION_COLUMNS = 8         # frames shown per step
 
 class GenerateError(Exception):
     """A request that cannot be served; its message says what to do."""
+
+
+@contextmanager
+def generation_errors(example: str = "a small green triangle moving up then down"):
+    """Turn what a generation raises on bad input (unknown words, impossible sizes, missing or tampered weights)
+    into a GenerateError that says what to do; `example` is a prompt the model knows."""
+    try:
+        yield
+    except UnknownWordsError as e:
+        raise GenerateError(f"{e}. The model knows only the words of the shapes world's captions "
+                            f"(try: \"{example}\")") from e
+    except (checkpoints.CheckpointError, FileNotFoundError, ValueError, TypeError) as e:
+        raise GenerateError(str(e)) from e
 
 
 def file_stem(prompt: str, seed: int) -> str:
@@ -123,19 +137,12 @@ def generate(prompt: str, seed: int = 0, out="outputs", steps: int = 20, guidanc
     GenerateError (unwritable folder, unknown words, impossible sizes, missing or tampered weights)."""
     from .pipelines import TextToVideoPipeline
     out = check_folder(Path(out))
-    try:
+    with generation_errors():
         pipe = TextToVideoPipeline.from_pretrained(folder=folder)
-    except (checkpoints.CheckpointError, FileNotFoundError) as e:
-        raise GenerateError(str(e)) from e
     start = time.perf_counter()
-    try:
+    with generation_errors():
         result = pipe(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale, sampler=sampler,
                       frames=frames, size=size, strict=True, return_trajectory=True, progress=progress)
-    except UnknownWordsError as e:
-        raise GenerateError(f"{e}. The model knows only the words of the shapes world's captions "
-                            f"(try: \"a small green triangle moving up then down\")") from e
-    except (ValueError, TypeError) as e:
-        raise GenerateError(str(e)) from e
     seconds = time.perf_counter() - start
 
     stem, written = file_stem(prompt, seed), []
@@ -158,14 +165,9 @@ def generate_with_sound(prompt: str, seed: int = 0, out="outputs", steps: int = 
     GenerateError as generate() does; each file appears whole or not at all."""
     from .pipelines import SoundVideoPipeline
     out = check_folder(Path(out))
-    try:
+    with generation_errors(example="a big red circle moving left then right"):
         pipe = pipe or SoundVideoPipeline.from_pretrained(folder=folder)
         result = pipe(prompt, seed=seed, steps=steps, guidance_scale=guidance_scale, strict=True)
-    except UnknownWordsError as e:
-        raise GenerateError(f"{e}. The model knows only the words of the shapes world's captions "
-                            f"(try: \"a big red circle moving left then right\")") from e
-    except (checkpoints.CheckpointError, ValueError, TypeError) as e:
-        raise GenerateError(str(e)) from e
     video, audio = result.videos[0], result.audio[0]
     (bounces,), (clicks,) = events(video[None], audio[None])
     stem = file_stem(prompt, seed)
