@@ -168,6 +168,26 @@ display(Markdown(f"""
 """))
 ''', ["measured-prose"]),
 ("md", r"""
+### Your own picture
+
+The picture need not come from the dataset. Draw one: a plain grey background (the shapes world's, 0.1 in
+$[0, 1]$) and a block of one of its six colours, anywhere. Then name what you drew in the prompt, and the
+motion you want. Change the colour, the position, the size of the block, or draw two blocks, and see what the
+model does with a picture it was never shown.
+"""),
+("code", r"""
+from toolkit.data import vocab
+
+mine = torch.full((3, 32, 32), 0.1 * 2 - 1)                     # the plain background, in [-1, 1]
+blue = torch.tensor(vocab.COLOURS["blue"]) * 2 - 1
+mine[:, 10:20, 4:14] = blue.view(3, 1, 1)                        # a 10-pixel blue block, left of centre
+asked = ["a large blue square moving right", "a large blue square moving down then up"]
+drawn_out = pipe.animate(mine, asked, seed=0, steps=STEPS)
+for prompt, reading in zip(asked, read_clips(drawn_out.videos)):
+    print(f"{prompt!r}: the reader sees {describe(reading)}")
+display(inline(drawn_out.videos, fps=8, scale=2.0, title=" | ".join(asked)))
+"""),
+("md", r"""
 ## 2. Editing a clip: SDEdit
 
 SDEdit (Meng et al. 2021, sec. 3.1) edits by noising and denoising. Take the clip's latent $z$ part of the
