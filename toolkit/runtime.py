@@ -1,8 +1,10 @@
 """Run-time switches shared by the library and the notebooks.
 
-* Fast mode (`TOOLKIT_FAST=1`) shrinks every training run to seconds, so that CI and a
-  hurried learner can execute every notebook; results are then rough, and the notebooks
-  say so. Full mode (the default) is what the committed notebook outputs show.
+* Three ways to run a notebook. The **default** loads the shipped weights where a model takes long to train,
+  and trains short runs live so the loss is seen to fall; it is what the committed outputs show and fits a lab.
+  **Fast mode** (`TOOLKIT_FAST=1`) shrinks every run to seconds, so that CI and a hurried learner can execute
+  every notebook; results are then rough, and the notebooks say so. **Full training** (`TOOLKIT_TRAIN=full`)
+  retrains the shipped models in the notebooks, as their manifests record (toolkit.recipes.retrain): hours.
 * `seed_everything` makes a CPU run reproducible bit for bit.
 * `device` is the one place the device is chosen: $TOOLKIT_DEVICE if set ("cpu", "cuda", "cuda:1", "mps"; "meta"
   for shape-only checks), else CUDA when there is one, else the CPU. Training loops run on it; what they hand
@@ -25,8 +27,27 @@ def fast_mode() -> bool:
     return os.environ.get("TOOLKIT_FAST", "0").strip().lower() in {"1", "true", "yes"}
 
 
+def train_full() -> bool:
+    """True when TOOLKIT_TRAIN=full: notebooks retrain the models they would otherwise load as shipped.
+    Unset (or "short") is the default; any other value is refused, so a typo does not silently do neither."""
+    chosen = os.environ.get("TOOLKIT_TRAIN", "").strip().lower()
+    if chosen not in ("", "short", "full"):
+        raise ValueError(f"TOOLKIT_TRAIN={chosen!r}: use full (retrain the shipped models here, hours) or "
+                         "unset it (the default: shipped weights, short live runs)")
+    return chosen == "full"
+
+
+def mode() -> str:
+    """One line that names how this run goes, for a notebook's first cell to print."""
+    if fast_mode():
+        return "fast mode (TOOLKIT_FAST=1): tiny runs, rough results"
+    if train_full():
+        return "full training (TOOLKIT_TRAIN=full): the shipped models are retrained here, as their manifests record"
+    return "default mode: shipped weights, short live training runs (TOOLKIT_TRAIN=full retrains them all)"
+
+
 def pick(full, fast):
-    """Return `fast` in fast mode and `full` otherwise: `steps = pick(2000, 20)`."""
+    """Return `fast` in fast mode and `full` otherwise (the default and full training): `n = pick(400, 60)`."""
     return fast if fast_mode() else full
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 from ..data import ShapesWorld, WorldConfig
-from ..diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, ddpm_schedule, diffusion_loss, ddpm_sigmas,
-                        flow_times, sample_dpmpp_2m, sample_flow_heun)
+from ..diffusion import (FlowDenoiser, FlowSchedule, SigmaDenoiser, clip_denoised, ddpm_schedule, ddpm_sigmas,
+                         diffusion_loss, flow_times, sample_dpmpp_2m, sample_flow_heun)
 from ..eval import read_images
 from ..models.unet import FlowTime, UNet
 from ..runtime import pick
@@ -66,12 +66,14 @@ def loss_function(config: ImageDiffusionConfig):
     return lambda model, x0, generator: diffusion_loss(prediction, model, x0, path, generator=generator)
 
 
-def train_model(config: ImageDiffusionConfig, out_dir=None, progress: bool = True, command: str | None = None):
-    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
+def train_model(config: ImageDiffusionConfig, out_dir=None, progress: bool = True, command: str | None = None,
+                callback=None):
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model.
+    callback(steps_done, ema_model) is called after every step (toolkit.recipes.train.train)."""
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
     return train(make_model(config), loss_function(config), image_batches(config), train_config,
-                 out_dir=out_dir, command=command, progress=progress)
+                 out_dir=out_dir, command=command, progress=progress, callback=callback)
 
 
 def denoiser(model: torch.nn.Module, objective: str):
@@ -80,13 +82,20 @@ def denoiser(model: torch.nn.Module, objective: str):
 
 
 @torch.no_grad()
-def generate(model, objective: str, n: int, steps: int, seed: int, image_size: int = 32) -> torch.Tensor:
-    """n images with a good default sampler: DPM-Solver++(2M) for epsilon, flow Heun for velocity."""
+def generate(model, objective: str, n: int, steps: int, seed: int, image_size: int = 32,
+             clip: bool = False) -> torch.Tensor:
+    """n images with a good default sampler: DPM-Solver++(2M) for epsilon, flow Heun for velocity.
+    clip: clamp the model's x0 estimate to [-1, 1] at every step (epsilon only), which keeps a young model's
+    samples in range (its small errors in the noise, times sigma_max = 157, are not)."""
     g = torch.Generator().manual_seed(seed)
     noise = torch.randn(n, 3, image_size, image_size, generator=g)
     if objective == "epsilon":
         sigmas = ddpm_sigmas(schedule(objective), steps)
-        return sample_dpmpp_2m(denoiser(model, objective), noise * sigmas[0], sigmas)
+        D = denoiser(model, objective)
+        return sample_dpmpp_2m(clip_denoised(D) if clip else D, noise * sigmas[0], sigmas)
+    if clip:
+        raise ValueError("clip=True is for the epsilon model's sampling (in sigma space, from sigma_max = 157); "
+                         "the velocity model's flow samplers start at unit noise: leave clip off")
     return sample_flow_heun(FlowDenoiser(model, "velocity"), noise, flow_times(steps))
 
 

@@ -83,13 +83,15 @@ class TrainResult:
 
 
 def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainConfig(), out_dir=None,
-          resume: bool = True, command: str | None = None, progress: bool = True) -> TrainResult:
+          resume: bool = True, command: str | None = None, progress: bool = True, callback=None) -> TrainResult:
     """Train `model` for config.steps steps of AdamW; see the module docstring for loss_fn and batches.
 
     out_dir: where checkpoints go (None: none are written). resume: continue from the newest checkpoint
     in out_dir, if there is one (a finished run is just loaded, so calling train again costs nothing);
     resume=False starts afresh and replaces out_dir's checkpoints. command: how to reproduce this run,
     recorded in the manifest (default: this process's command line). progress: show the tqdm bar.
+    callback(steps_done, ema_model): called after every step, for example to sample the model as it learns;
+    it cannot change the run (each step reseeds its own random numbers).
     """
     command = command if command is not None else "python " + " ".join(sys.argv)
     chosen = runtime.device()
@@ -139,6 +141,8 @@ def train(model: torch.nn.Module, loss_fn, batches, config: TrainConfig = TrainC
         if step % 10 == 0 or step + 1 == config.steps:
             bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
         done = step + 1
+        if callback is not None:
+            callback(done, ema_model)
         if out_dir is not None and (done % config.checkpoint_every == 0 or done == config.steps):
             accelerator.wait_for_everyone()
             if accelerator.is_main_process:
