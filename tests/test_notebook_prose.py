@@ -2,7 +2,10 @@
 notebooks/build/nb.py), never typed: each such cell, rerun alone against today's assets/metrics, must write exactly
 the Markdown committed in its notebook, so a table re-measured without rerunning the notebook fails here."""
 import json
+import sys
+import types
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -25,9 +28,13 @@ class Markdown:
 
 
 def rerun(source: str) -> list:
+    """The Markdown texts the cell displays, run alone (its `from IPython.display import ...` gets these too)."""
     shown = []
-    exec(compile(source, "<measured-prose cell>", "exec"),
-         {"checkpoints": checkpoints, "Markdown": Markdown, "display": lambda m: shown.append(m.text)})
+    display = types.ModuleType("IPython.display")
+    display.Markdown, display.display = Markdown, lambda m: shown.append(m.text)
+    with mock.patch.dict(sys.modules, {"IPython.display": display}):
+        exec(compile(source, "<measured-prose cell>", "exec"),
+             {"checkpoints": checkpoints, "Markdown": Markdown, "display": display.display})
     return shown
 
 

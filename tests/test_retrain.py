@@ -63,3 +63,21 @@ def test_bad_steps_are_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         R.retrain("feature_classifier", steps=0, folder=tmp_path / "zoo")
     assert not (tmp_path / "zoo").exists()
+
+
+def test_use_retrained_does_nothing_by_default_and_points_the_zoo_at_the_retrained_copy(tmp_path, monkeypatch):
+    monkeypatch.delenv("TOOLKIT_TRAIN", raising=False)
+    monkeypatch.setenv(checkpoints.ASSETS_VARIABLE, "")             # empty is unset; and restored after the test
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="not shipped models"):
+        R.use_retrained(["shapes_vea"])
+    R.use_retrained(["feature_classifier"])
+    assert checkpoints.assets() == checkpoints.SHIPPED and not (tmp_path / "retrained").exists()
+
+    calls = []
+    monkeypatch.setattr(R, "retrain", lambda name: calls.append(name))
+    monkeypatch.setenv("TOOLKIT_TRAIN", "full")
+    R.use_retrained(["shapes_video_vae", "shapes_video_dit"])
+    assert calls == ["shapes_video_vae", "shapes_video_dit"]                      # in order: what it builds on first
+    assert checkpoints.assets() == tmp_path / "retrained"
+    assert (tmp_path / "retrained" / "metrics" / "training_curve.json").exists()  # the tables, beside the weights

@@ -26,14 +26,15 @@ import torch
 from toolkit import zoo
 from toolkit.recipes import image_diffusion
 from toolkit.data import ShapesWorld, WorldConfig
-from toolkit.diffusion import ddpm_schedule, ddpm_sigmas, q_sample, sample_ddpm, snr
+from toolkit.diffusion import ddpm_schedule, ddpm_sigmas, predict_x0, q_sample, sample_ddpm, snr
 from toolkit.eval import read_images
-from toolkit.runtime import fast_mode, pick
+from toolkit.runtime import mode, pick
 from toolkit.viz import animation, show_images
+from toolkit.viz.figures import to_numpy_image
 from toolkit.viz.trajectory import progression_clip, progression_figure, timestep_scrubber
 
 plt.rcParams["figure.dpi"] = 80
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
 """),
 ("md", r"""
 ## 1. The forward process: dissolving an image
@@ -91,28 +92,135 @@ shrink the image to 8 x 8 and grow it back, with skip connections, self-attentio
 time $t$ fed in as an embedding. The loss is `toolkit.diffusion.epsilon_loss`; the loop,
 `toolkit.recipes.train.train`, adds AdamW, an exponential moving average of the weights (EMA) and checkpoints.
 """),
+("md", r"""
+Here is that loss, as `toolkit.diffusion.losses` computes it for every objective of the course (the
+`prediction_target` of the epsilon objective is the noise itself):
+"""),
 ("code", r"""
-config = image_diffusion.ImageDiffusionConfig(objective="epsilon", steps=pick(800, 8), batch_size=32)
-live = image_diffusion.train_model(config)          # about 4 minutes on 2 cores in full mode
+import inspect
 
-losses = torch.tensor(live.losses)
-smooth = losses.unfold(0, min(50, len(losses)), 1).mean(1)
-fig, ax = plt.subplots(figsize=(7, 3))
-ax.plot(losses, alpha=0.3, label="loss per step")
-ax.plot(range(len(losses) - len(smooth), len(losses)), smooth, label="moving average (50 steps)")
-ax.set(xlabel="training step", ylabel="MSE between true and predicted noise", yscale="log",
-       title=f"Training the noise predictor ({config.steps} steps of {config.batch_size} images)")
-ax.legend();
+from toolkit.diffusion import losses
+
+print(inspect.getsource(losses.diffusion_loss))
 """),
 ("md", r"""
-The loss falls fast at first (the network learns to say "mostly noise" at large $t$), then slowly, as
-it learns what shapes look like. Let us sample from this briefly trained model (with a fast sampler;
-notebook 03 is about samplers):
+### Training it, and watching it learn
+
+The cell below trains the noise predictor live: the **first 150 steps of the shipped run** (its recipe, its
+seed, its batches of 48 images; nothing in a run depends on how long it will be, so these 150 steps are exactly
+the shipped run's first 150). Every few steps a callback samples the model, always from the same noise, so you
+watch it learn. With `TOOLKIT_TRAIN=full` the cell runs all 3,000 steps instead (about an hour on 2 cores),
+and the rest of the notebook uses your model in place of the shipped one.
+
+The grey curve is what to expect: the loss of the shipped run, redone and recorded with samples along the way
+by `python -m toolkit.experiments.training_curve` (`assets/metrics/training_curve.json`). On a CPU your curve
+lies exactly on it; on a GPU it wanders a little around it. A curve far above it is a bug.
 """),
 ("code", r"""
-samples = image_diffusion.generate(live.ema_model, "epsilon", n=16, steps=20, seed=0)
-show_images(samples, columns=8, suptitle=f"Samples after {config.steps} training steps");
+from toolkit import checkpoints
+from toolkit.recipes.retrain import expected_minutes
+from toolkit.runtime import train_full
+
+reference = checkpoints.metrics("training_curve")
+config = image_diffusion.ImageDiffusionConfig(objective="epsilon", **({} if train_full() else {"steps": pick(150, 8)}))
+LOOKS = [s for s in (25, 50, 100, 150, 400, 800, 1600, 3000) if s <= config.steps] or [config.steps]
+looks, guesses = {}, {}
+test_images = world.sample(8, seed=99).images                   # pictures the run never trains on
+test_noise = torch.randn(test_images.shape, generator=torch.Generator().manual_seed(1))
+test_noisy = q_sample(test_images, 300, schedule, noise=test_noise)
+
+
+@torch.no_grad()
+def look(step, ema_model):                       # called by the training loop after every step
+    if step in LOOKS:
+        # Its one-step guess of the clean picture from a noisy one (t = 300), as in notebook 01: a sign of learning
+        # long before its samples show one. Then 8 samples from the same static, x0 clipped to [-1, 1].
+        t = torch.full((8,), 300.0)
+        guesses[step] = predict_x0(ema_model(test_noisy, t), "epsilon", test_noisy, *schedule.coefficients(t.double()))
+        looks[step] = image_diffusion.generate(ema_model, "epsilon", n=8, steps=20, seed=0, clip=True)
+
+
+if train_full():
+    print(f"The whole shipped run: {config.steps} steps, about {expected_minutes('shapes_epsilon_unet'):.0f} min "
+          "on 2 cores (the time its manifest records).")
+live = image_diffusion.train_model(config, callback=look)
 """),
+("code", r"""
+losses = torch.tensor(live.losses)
+block = reference["loss_block"]
+mine = losses[: len(losses) // block * block].view(-1, block).mean(1)
+fig, ax = plt.subplots(figsize=(8, 3.2))
+ax.plot((torch.arange(len(reference["loss"])) + 0.5) * block, reference["loss"], color="grey", lw=4, alpha=0.5,
+        label=f"expected: the shipped run's first {reference['steps']} steps (means of {block})")
+ax.axhline(reference["shipped_final_loss_mean_last_100"], color="grey", ls=":",
+           label=f"where the shipped run ends ({reference['shipped_steps']} steps)")
+ax.plot(losses, alpha=0.3, color="C0", label="your run, per step")
+ax.plot((torch.arange(len(mine)) + 0.5) * block, mine, color="C0", label=f"your run, means of {block} steps")
+ax.set(xlabel="training step", ylabel="MSE between true and predicted noise", yscale="log",
+       xlim=(0, max(reference["steps"], config.steps)),
+       title=f"Training the noise predictor (batches of {config.batch_size} images)")
+ax.legend(fontsize=8);
+"""),
+("md", r"""
+The loss falls fast at first (the network learns to say "mostly noise" at large $t$), then slowly, as it
+learns what shapes look like. Two views of your model along the way: on the left its one-step guess of the
+clean pictures from noisy ones (eight test pictures it never trains on, at $t = 300$), whose error (the mean
+squared difference from the clean pictures) falls within a hundred steps; on the right its samples from pure static, beside the reference's measure of 64 samples at
+the same step (the share the attribute reader sees as one clean shape), which take thousands:
+"""),
+("code", r"""
+snapshots = {r["step"]: r for r in reference["snapshots"]}
+steps_seen = sorted(looks)
+fig, axes = plt.subplots(len(steps_seen) + 1, 2, figsize=(12, 1.1 * (len(steps_seen) + 1)), squeeze=False)
+strip = lambda batch: to_numpy_image(torch.cat(list(batch.clamp(-1, 1)), -1))               # noqa: E731
+error = lambda guess: f"error {(guess - test_images).pow(2).mean():.3f}"                   # noqa: E731
+for ax, picture, label in ((axes[0, 0], test_noisy, f"noisy input\n(t = 300)\n{error(test_noisy)}"),
+                           (axes[0, 1], test_images, "what it\nshould find")):
+    ax.imshow(strip(picture), interpolation="nearest")
+    ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+for row, step in enumerate(steps_seen, start=1):
+    known = f"reference: {snapshots[step]['valid_clipped']:.0%} valid" if step in snapshots else ""
+    axes[row, 0].imshow(strip(guesses[step]), interpolation="nearest")
+    axes[row, 0].set_ylabel(f"step {step}\n{error(guesses[step])}", rotation=0, ha="right", va="center", fontsize=8)
+    axes[row, 1].imshow(strip(looks[step]), interpolation="nearest")
+    axes[row, 1].set_ylabel(f"step {step}\n{known}", rotation=0, ha="right", va="center", fontsize=8)
+for ax in axes.flat:
+    ax.set_xticks([]), ax.set_yticks([])
+axes[0, 0].set_title("its guess of the clean picture from a noisy one: learnt early", fontsize=9)
+axes[0, 1].set_title("samples from pure static (20 steps, x0 clipped): learnt late", fontsize=9)
+fig.suptitle("Your model as it trains (the same pictures and the same noise each time)", fontsize=10)
+fig.tight_layout()
+"""),
+("code", r'''
+# The prose of the reference table, formatted from it.
+from IPython.display import Markdown, display
+
+from toolkit import checkpoints
+
+reference = checkpoints.metrics("training_curve")
+rows = ["| step | valid shapes, x0 clipped | valid, not clipped | pixel spread, not clipped |", "|---|---|---|---|"]
+rows += [f"| {r['step']} | {r['valid_clipped']:.0%} | {r['valid_unclipped']:.0%} | {r['std_unclipped']:.2g} |"
+         for r in reference["snapshots"]]
+shipped = reference["shipped"]
+rows.append(f"| {reference['shipped_steps']} (shipped) | {shipped['valid_clipped']:.0%} | "
+            f"{shipped['valid_unclipped']:.0%} | {shipped['std_unclipped']:.2g} |")
+early = next(r for r in reference["snapshots"] if r["step"] >= 150)
+last = reference["snapshots"][-1]
+display(Markdown("\n".join(rows) + f"""
+
+*{reference['sampler']}; images live in [-1, 1], so their pixel spread is at most 1.*
+
+**Samples of static after a short run are expected, not a bug.** A young model's guesses of the noise are off
+by a little, and the sampler starts from noise of standard deviation $\\sigma_{{\\max}} = 157$ (section 3 says
+why): a small error in the noise is then an error of many times the whole image. Unclipped, the samples after
+{early['step']} steps have a pixel spread of {early['std_unclipped']:.2g}: static. Clipping the model's $\\hat x_0$
+to the image range at every step (as diffusers' DDPM does by default) keeps them images, which is why the
+samples above are clipped. Only training fixes the model, and slowly: after {last['step']} steps,
+{last['valid_clipped']:.0%} of the samples are valid shapes; the shipped model, after {reference['shipped_steps']},
+draws {shipped['valid_clipped']:.0%} with this fast sampler, clipped or not ({shipped['valid_unclipped']:.0%}), and
+DDPM with many more steps does better (section 4).
+"""))
+''', ["measured-prose"]),
 ("md", r"""
 ## 3. DDPM sampling with the shipped model
 
@@ -125,9 +233,25 @@ network's guess $\hat x_0$ gives the mean of the previous, slightly less noisy s
 the right size is added:
 
 $$x_{t-1} = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\hat x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t} x_t + \sqrt{\tilde\beta_t}\, z .$$
+
+**Why the samplers start from noise of standard deviation 157.** The toolkit's samplers all work in one set of
+coordinates (Karras et al. 2022): divide $x_t$ by $\sqrt{\bar\alpha_t}$, and
+
+$$\frac{x_t}{\sqrt{\bar\alpha_t}} = x_0 + \sigma_t\, \varepsilon, \qquad \sigma_t = \sqrt{\frac{1-\bar\alpha_t}{\bar\alpha_t}} .$$
+
+The image stays at its size and only the noise grows, from $\sigma_0 \approx 0.01$ to $\sigma_{999} \approx 157$
+($\bar\alpha_{999} \approx 4 \cdot 10^{-5}$). It is the same chain, scaled: DDPM's update above becomes the
+three lines of `sample_ddpm` below, and notebook 03's samplers drop into the same loop.
 """),
 ("code", r"""
-model = zoo.load("shapes_epsilon_unet")                       # hash-checked against its manifest
+from toolkit.diffusion import samplers
+
+print(f"sigma at t = 0: {ddpm_sigmas(schedule, 1000)[-2]:.4f}, at t = 999: {ddpm_sigmas(schedule, 1000)[0]:.1f}")
+print(inspect.getsource(samplers.sample_ddpm))
+"""),
+("code", r"""
+# The shipped model, or yours with TOOLKIT_TRAIN=full (the same recipe, run here to the end).
+model = live.ema_model if train_full() else zoo.load("shapes_epsilon_unet")   # hash-checked against its manifest
 D = image_diffusion.denoiser(model, "epsilon")                # D(x, sigma) -> predicted x0
 steps = pick(1000, 25)
 sigmas = ddpm_sigmas(schedule, steps)                         # the noise levels the sampler visits
@@ -165,7 +289,7 @@ Eyeballing is not measuring. The attribute reader from notebook 01 judges each s
 **valid** when the reader finds one shape whose drawn template overlaps it by at least 80%.
 """),
 ("code", r"""
-n = pick(128, 16)
+n = pick(64, 16)                                              # about 3 minutes on 2 cores
 eval_steps = pick(250, 10)
 g = torch.Generator().manual_seed(2)
 eval_sigmas = ddpm_sigmas(schedule, eval_steps)
@@ -174,7 +298,9 @@ with torch.no_grad():
                         generator=g, progress=True)
 rate = image_diffusion.valid_shape_rate(batch)
 real_rate = image_diffusion.valid_shape_rate(world.sample(n, seed=3).images)
-print(f"valid single shapes: {rate:.1%} of {n} DDPM samples ({eval_steps} steps); {real_rate:.0%} of real images")
+error = (rate * (1 - rate) / n) ** 0.5                       # the standard error of a share of n
+print(f"valid single shapes: {rate:.0%} ± {error:.0%} of {n} DDPM samples ({eval_steps} steps); "
+      f"{real_rate:.0%} of real images")
 """),
 ("code", r"""
 readings = read_images(batch)

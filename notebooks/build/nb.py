@@ -1,10 +1,13 @@
 """Write a notebook from a list of ("md" | "code", source) cells; the builders in this folder use it.
 
-Notebooks are committed with the outputs of a full run: build, then execute, e.g.
+Notebooks are committed with the outputs of a default-mode run: build, then execute, e.g.
     python notebooks/build/build_02.py
     cd notebooks && ../.venv/bin/jupyter nbconvert --to notebook --execute --inplace 02_diffusion_from_scratch.ipynb
 """
+from pathlib import Path
+
 import nbformat
+from headers import with_header
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
@@ -16,15 +19,19 @@ def build(path, cells):
     with the committed output.
 
     When only Markdown changed (every code cell's source is as in the notebook already written), the code cells
-    keep their outputs and timings: fixing prose needs no rerun."""
+    keep their outputs and timings: fixing prose needs no rerun.
+
+    The first cell gets the notebook's header under its title (headers.py: what it builds on, its times, what
+    the learner can do at the end)."""
     def cell(kind, src, tags=()):
         made = new_markdown_cell(src.strip()) if kind == "md" else new_code_cell(src.strip())
         if tags:
             made.metadata["tags"] = list(tags)
         return made
 
+    (kind, first, *tags), *rest = cells
     notebook = new_notebook(
-        cells=[cell(*c) for c in cells],
+        cells=[cell(kind, with_header(Path(path).stem, first), *tags)] + [cell(*c) for c in rest],
         metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                   "language_info": {"name": "python"}})
     kept = _keep_outputs(path, notebook)
