@@ -25,6 +25,8 @@ compare with the obvious alternative: two separate models, one for the picture a
 5. Measure synchrony and pitch, against the separate-models baseline.
 """),
 ("code", r"""
+import inspect
+
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio, Video, display
@@ -35,12 +37,12 @@ from toolkit.pipelines import SoundVideoPipeline, TextToVideoPipeline, separate
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
 from toolkit.eval.video_adherence import prompt_set
-from toolkit.runtime import fast_mode, pick
+from toolkit.runtime import mode, pick
 from toolkit.viz.animation import inline, save_with_sound
 from toolkit.viz.sound import sound_figure
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
 """),
 ("md", r"""
 ## 1. Hearing the shapes world
@@ -74,8 +76,10 @@ Under the frames: the waveform, and its **spectrogram** (how loud each frequency
 a flat line at its pitch; the click is a short vertical streak, high up, under the frame of the bounce.
 """),
 ("code", r"""
-sound_figure(batch.video[0], audio[0], title=batch.captions[0],
-             marks={"bounce": [int(batch.bounce_frame[0, 0])], "click": sound.click_frames(audio[0])});
+fig = sound_figure(batch.video[0], audio[0], title=batch.captions[0],
+                   marks={"bounce": [int(batch.bounce_frame[0, 0])], "click": sound.click_frames(audio[0])})
+spec = fig.axes[2]                                             # the spectrogram; its colour bar beside it
+fig.colorbar(spec.images[0], cax=spec.inset_axes([1.01, 0, 0.015, 1])).set_label("loudness (dB)")
 """),
 ("md", r"""
 ## 2. Compressing sound, one latent frame per video frame
@@ -105,8 +109,10 @@ for ax, span in zip(axes[:2], ((0, 16000), (6900, 7300))):
 axes[0].set_title("a held-out clip's sound", fontsize=9)
 axes[1].set_title("zoomed in: 50 ms around frame 7", fontsize=9)
 axes[1].legend(fontsize=7)
-axes[2].imshow(z.detach(), cmap="coolwarm", aspect="auto")
+axes[0].set_ylabel("amplitude")
+latent = axes[2].imshow(z.detach(), cmap="coolwarm", aspect="auto")
 axes[2].set(xlabel="latent frame (= video frame)", ylabel="channel", title="its latent: 16 x 16")
+fig.colorbar(latent, ax=axes[2]).set_label("latent value")
 fig.tight_layout()
 display(Audio(recon[0].detach().numpy(), rate=8000, normalize=False))
 """),
@@ -165,6 +171,25 @@ Trained with `python -m toolkit.recipes.sound_video train --stage joint`: 30,000
 It is small (0.4 M parameters, a sixth of notebook 08's transformer): every shipped model shares the course's
 40 MB of weights.
 
+In symbols: the joint latent is $x_0 = (x_0^v, x_0^a)$, the video's $n_v = 2048$ numbers and the audio's
+$n_a = 256$. Each stream is noised along notebook 08's straight path at its own time, $t_a = t_v$ for half of the
+clips and drawn independently for the other half,
+
+$$x_t^v = (1 - t_v)\,x_0^v + t_v\,\varepsilon^v, \qquad x_t^a = (1 - t_a)\,x_0^a + t_a\,\varepsilon^a,$$
+
+and one network $\hat v_\theta = (\hat v^v, \hat v^a)$ sees both streams and predicts both velocities:
+
+$$L = \frac{1}{n_v}\big\|\hat v^v_\theta(x_t, t_v, t_a, c) - (\varepsilon^v - x_0^v)\big\|^2
+    + \frac{1}{n_a}\big\|\hat v^a_\theta(x_t, t_v, t_a, c) - (\varepsilon^a - x_0^a)\big\|^2 .$$
+
+The loss as the recipe computes it; look for `apart` (the clips whose audio gets its own time) and the last line
+(each stream's mean, added):
+"""),
+("code", r"""
+source = inspect.getsource(sound_video.loss_function)
+print(source[source.index("        t = schedule"):])
+"""),
+("md", r"""
 ## 4. Generating sound and picture together
 """),
 ("code", r"""
@@ -181,7 +206,9 @@ for i, prompt in enumerate(prompts):
           f"{sound.PITCH[prompt.split()[3]]:.0f})")
 """),
 ("code", r"""
-sound_figure(out.videos[0], out.audio[0], title=prompts[0], marks={"bounce": bounces[0], "click": clicks[0]});
+fig = sound_figure(out.videos[0], out.audio[0], title=prompts[0], marks={"bounce": bounces[0], "click": clicks[0]})
+spec = fig.axes[2]
+fig.colorbar(spec.images[0], cax=spec.inset_axes([1.01, 0, 0.015, 1])).set_label("loudness (dB)")
 """),
 ("md", r"""
 Saved with sound: `save_with_sound` writes one mp4 (H.264 picture, AAC sound) with the ffmpeg that ships
@@ -207,8 +234,10 @@ dubbed = pipe.sound_for(clips.video, clips.captions, seed=0, steps=steps, guidan
 for i in range(3):
     print(f"{clips.captions[i]!r}: bounces at frame {int(clips.bounce_frame[i, 0])}, "
           f"the model's clicks at {sound.click_frames(dubbed[i])}")
-sound_figure(clips.video[0], dubbed[0], title="a real clip, its sound generated",
-             marks={"bounce": [int(clips.bounce_frame[0, 0])], "click": sound.click_frames(dubbed[0])});
+fig = sound_figure(clips.video[0], dubbed[0], title="a real clip, its sound generated",
+                   marks={"bounce": [int(clips.bounce_frame[0, 0])], "click": sound.click_frames(dubbed[0])})
+spec = fig.axes[2]
+fig.colorbar(spec.images[0], cax=spec.inset_axes([1.01, 0, 0.015, 1])).set_label("loudness (dB)")
 """),
 ("md", r"""
 ## 5. Measuring synchrony
@@ -225,6 +254,24 @@ The judge (`toolkit.eval.sync`) learns nothing and shares nothing with the gener
   0 when the sound is on time;
 * **pitch adherence**: the fraction of clips whose hum is within half a semitone of the prompt's shape.
 
+In symbols, for one clip with bounce frames $B$ and click frames $C$, let $M$ be the number of pairs
+$(b, c)$ with $|b - c| \le 1$, each bounce and each click used at most once (nearest pairs first). Summed
+over all clips,
+
+$$\text{precision} = \frac{\sum M}{\sum |C|}, \qquad \text{recall} = \frac{\sum M}{\sum |B|}, \qquad
+\text{offset} = \arg\max_{\ell}\; \sum_{\text{clips}} \big|\{b + \ell : b \in B\} \cap C\big| .$$
+
+The judge's code, in three pieces: a click is a frame whose waveform bends sharply (`click_frames`); clicks
+and bounces are paired nearest first (`match`); the sums above (`synchrony`):
+"""),
+("code", r"""
+source = inspect.getsource(sound.click_frames)
+print(source[source.index("    per_frame"):])
+print(inspect.getsource(sync.match))
+source = inspect.getsource(sync.synchrony)
+print(source[source.index("    bounces, clicks"):source.index("    curve =")])
+"""),
+("md", r"""
 First, the judge on real clips with their true soundtracks, and with the soundtrack played two frames late:
 """),
 ("code", r"""

@@ -25,6 +25,7 @@ what the same arithmetic says about production models.
 5. Put our components beside their production counterparts in `diffusers`.
 """),
 ("code", r"""
+import inspect
 import os
 
 import matplotlib.pyplot as plt
@@ -35,10 +36,10 @@ from toolkit.eval import energy
 from toolkit.exercises import check
 from toolkit.interop import compare
 from toolkit.pipelines import TextToVideoPipeline
-from toolkit.runtime import fast_mode, pick
+from toolkit.runtime import mode, pick
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
 pipe = TextToVideoPipeline.from_pretrained()
 """),
 ("md", r"""
@@ -96,7 +97,23 @@ whatever the steps). **Frames**: about 1, rising. **Size**: from 2 upwards, towa
 with the *area*, side². Why the exponents climb: each transformer block does work proportional to the number of tokens N
 (the projections and the MLP, every token alone) and work proportional to N² (attention: every token with
 every other). A closed form of the same sum, `energy.transformer_flops`, checked against the counter on our
-own transformer (within 2%; it leaves out the per-clip work that does not grow with N):
+own transformer (within 2%; it leaves out the per-clip work that does not grow with N). For $n_\ell$ blocks
+of width $D$, MLP width $m$ and $N$ tokens, counting 2 FLOPs a multiply-add,
+
+$$F_\text{call} = n_\ell \Big[\underbrace{2N\,(4D^2 + 2Dm)}_{\text{the } Q, K, V, O \text{ projections and the MLP}}
+\;+\; \underbrace{4N^2 D}_{\text{scores } QK^\top \text{ and mixing } AV}\Big]
+\;\approx\; 2 \cdot \text{params} \cdot N \;+\; 4\, n_\ell N^2 D ,$$
+
+since $4D^2 + 2Dm$ are a block's weights: every token is multiplied once by every weight, and every pair of
+tokens meets twice in attention. Cross-attention to $L$ text tokens adds $n_\ell\,[4ND^2 + 4LD_\text{text}D + 4NLD]$.
+One clip costs $F_\text{clip} = F_\text{call} \times$ (calls: steps, or about twice that for Heun) $\times$ 2
+with guidance. The function, line for line:
+"""),
+("code", r"""
+print(inspect.getsource(energy.transformer_flops))
+"""),
+("md", r"""
+Its two terms, on our transformer's shape and on a production one, as the tokens grow:
 """),
 ("code", r"""
 c = pipe.unet.config
@@ -142,6 +159,14 @@ The wider the model, the later attention takes over: the two terms are equal at 
 tokens, 6 × 144 = 864 for ours.
 
 ## 3. Energy on this machine
+
+Energy is power times time, and at a given efficiency $\eta$ (FLOPs per joule) it is the FLOPs over that
+efficiency:
+
+$$E = P \cdot t = \frac{F_\text{clip}}{\eta}, \qquad t = \frac{F_\text{clip}}{\text{FLOP rate}} .$$
+
+`energy.measure` times one clip, and reads $E$ from the processor's energy counters where it has them, else
+takes an assumed $P$ = 15 W (`energy.DEFAULT_WATTS`):
 """),
 ("code", r"""
 here = energy.measure(pipe, repeats=pick(5, 1))
@@ -191,6 +216,7 @@ ax.set_xscale("log")
 ax.set(xlabel="joules per clip (log scale)", title="The energy of one clip")
 for y, value in enumerate(bars.values()):
     ax.text(value * 1.3, y, f"{value:,.0f} J", va="center", fontsize=8)
+ax.set_xlim(min(bars.values()) / 3, max(bars.values()) * 60)       # room for the labels right of the bars
 ax.invert_yaxis()
 fig.tight_layout()
 print(f"one production clip = {estimate['joules'] / here['joules']:,.0f} of ours")
