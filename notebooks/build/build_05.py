@@ -37,13 +37,16 @@ from toolkit.recipes import autoencoder
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.data.photos import center_crop, load_photo
 from toolkit.eval import attribute_accuracy, codecs, read_clips
-from toolkit.runtime import fast_mode, pick
+from toolkit.recipes.retrain import use_retrained
+from toolkit.runtime import mode, pick
 from toolkit.viz import show_images, to_numpy_image
 from toolkit.viz.animation import inline
 from toolkit.viz.latent_explorer import explorer_figure, latent_explorer, perturb_and_decode
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["shapes_vae", "shapes_video_vae"])
 """),
 ("md", r"""
 ## 1. Squeeze and rebuild

@@ -24,6 +24,7 @@ generator works this way. This notebook does it to the model of notebook 04 and 
    and a live re-count of the FLOPs.
 """),
 ("code", r"""
+import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -36,14 +37,17 @@ from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.diffusion import FlowSchedule, Trajectory, prediction_target, q_sample
 from toolkit.eval.cost import count_flops
 from toolkit.pipelines import TextToImagePipeline
-from toolkit.runtime import fast_mode, pick
+from toolkit.recipes.retrain import use_retrained
+from toolkit.runtime import mode, pick
 from toolkit.text import TextConditioner
 from toolkit.viz import show_images, to_numpy_image
 from toolkit.viz.animation import inline
 from toolkit.viz.trajectory import progression_clip
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["shapes_vae", "shapes_latent_text_unet"])
 """),
 ("md", r"""
 ## 1. Why latents: the same picture in fewer numbers
@@ -81,9 +85,11 @@ ax = left.subplots()
 ax.imshow(to_numpy_image(x[0]), interpolation="nearest")
 ax.set_xticks([]), ax.set_yticks([])
 left.suptitle("picture: 3 × 32 × 32 = 3,072 numbers", fontsize=10)
-for c, ax in enumerate(middle.subplots(2, 2).flat):
-    ax.imshow(z[0, c].numpy(), cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
+channels = middle.subplots(2, 2)
+for c, ax in enumerate(channels.flat):
+    shown = ax.imshow(z[0, c].numpy(), cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
     ax.set_title(f"channel {c}", fontsize=8), ax.set_xticks([]), ax.set_yticks([])
+middle.colorbar(shown, ax=channels, shrink=0.8, label="scaled latent value")
 middle.suptitle("its latent: 4 × 8 × 8 = 256", fontsize=10)
 ax = right.subplots()
 sizes = {"ours, 32 × 32": (3 * 32 * 32, 4 * 8 * 8),
@@ -118,6 +124,17 @@ training picture is encoded once per step and its latent drawn from $q(z \mid x)
 and attention at every level, which at 8 × 8 and below is cheap (self-attention's cost grows with the square
 of the number of positions: 64² against 1,024² at 32 × 32).
 
+The key lines, read from the toolkit: a training batch is encoded by the frozen VAE (its `to_latent` samples
+$q(z \mid x)$ and scales by $s$), and the loss is notebook 04's, unchanged, on the latent:
+"""),
+("code", r"""
+source = inspect.getsource(text_to_image.batches)
+print(source[source.index("    def batch(k)"):])
+print(inspect.getsource(type(vae).to_latent))
+source = inspect.getsource(text_to_image.loss_function)
+print(source[source.index("    def loss("):])
+"""),
+("md", r"""
 **What the denoiser sees.** One picture noised to the same flow times in pixels and in latents. The latent
 row is decoded to be seen: noise in latent space is not per-pixel snow but coloured blobs, because every
 latent value paints a 4 × 4 patch through the decoder.
@@ -133,9 +150,10 @@ with torch.no_grad():
 fig, axes = plt.subplots(3, len(times), figsize=(1.5 * len(times) + 1, 5), layout="constrained")
 for j, t in enumerate(times):
     axes[0, j].imshow(to_numpy_image(x_t[j]), interpolation="nearest")
-    axes[1, j].imshow(z_t[j, 0].numpy(), cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
+    shown = axes[1, j].imshow(z_t[j, 0].numpy(), cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
     axes[2, j].imshow(to_numpy_image(z_t_decoded[j]), interpolation="nearest")
     axes[0, j].set_title(f"t = {float(t):.1f}", fontsize=9)
+fig.colorbar(shown, ax=axes[1], shrink=0.8, label="latent value")
 for ax, name in zip(axes[:, 0], ("pixels x_t", "latent z_t,\nchannel 0", "decoded D(z_t / s)")):
     ax.set_ylabel(name, fontsize=9)
 for ax in axes.flat:

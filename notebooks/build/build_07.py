@@ -34,13 +34,16 @@ from toolkit.eval.temporal import consistency
 from toolkit.generate import verdict
 from toolkit.models.spacetime_unet import SpaceTimeUNet, temporal_attention_maps
 from toolkit.pipelines import TextToImagePipeline, TextToVideoPipeline, per_frame_video
-from toolkit.runtime import fast_mode, pick
+from toolkit.recipes.retrain import use_retrained
+from toolkit.runtime import mode, pick
 from toolkit.text import TextConditioner
 from toolkit.viz.animation import inline
 from toolkit.viz.frames_viewer import frames_figure, frames_viewer
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["shapes_spacetime_unet"])
 """),
 ("md", r"""
 ## 1. A clip is a volume

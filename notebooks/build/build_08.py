@@ -38,7 +38,8 @@ from toolkit.eval import read_clips
 from toolkit.generate import obeys, progression_figure, verdict
 from toolkit.models.video_dit import VideoDiT, modulate
 from toolkit.pipelines import TextToVideoPipeline
-from toolkit.runtime import fast_mode, pick
+from toolkit.recipes.retrain import use_retrained
+from toolkit.runtime import mode, pick
 from toolkit.text import TextConditioner
 from toolkit.viz import show_clips
 from toolkit.viz.animation import inline
@@ -47,7 +48,9 @@ from toolkit.viz.patches import patches_figure
 from toolkit.viz.video_playground import video_playground
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["shapes_video_vae", "shapes_video_dit"])
 """),
 ("md", r"""
 ## 1. From a clip to tokens

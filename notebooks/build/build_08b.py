@@ -34,12 +34,15 @@ from toolkit.data import digits
 from toolkit.eval import digits as judge
 from toolkit.diffusion import sample_flow_heun
 from toolkit.diffusion.guidance import classifier_free_guidance
+from toolkit.recipes.retrain import use_retrained
 from toolkit.runtime import mode, pick
 from toolkit.viz import show_clips
 from toolkit.viz.animation import inline
 
 plt.rcParams["figure.dpi"] = 72
 print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["digits_classifier", "digits_video_vae", "digits_clip", "digits_video_dit"])
 """),
 ("md", r"""
 ## 1. The data

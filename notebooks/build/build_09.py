@@ -37,12 +37,15 @@ from toolkit.pipelines import SoundVideoPipeline, TextToVideoPipeline, separate
 from toolkit.data import ShapesWorld, sound
 from toolkit.eval import sync
 from toolkit.eval.video_adherence import prompt_set
+from toolkit.recipes.retrain import use_retrained
 from toolkit.runtime import mode, pick
 from toolkit.viz.animation import inline, save_with_sound
 from toolkit.viz.sound import sound_figure
 
 plt.rcParams["figure.dpi"] = 72
 print(mode())
+# TOOLKIT_TRAIN=full retrains the shipped models this notebook loads (see its header); by default nothing.
+use_retrained(["shapes_audio_ae", "shapes_sound_dit", "shapes_sound_video_dit"])
 """),
 ("md", r"""
 ## 1. Hearing the shapes world

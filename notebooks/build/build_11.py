@@ -25,6 +25,8 @@ held, differently. Each one is measured with the attribute reader, on hundreds o
 3. **Extend** a clip to 48 frames window after window, find the seams, and say why long clips fall short.
 """),
 ("code", r"""
+import inspect
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
@@ -37,14 +39,14 @@ from toolkit.data.captions import SYNONYMS
 from toolkit.diffusion import keep_known
 from toolkit.eval import read_clips
 from toolkit.pipelines.beyond import DEFAULT_STRENGTH, KNOWN_NOISE, BeyondPromptPipeline
-from toolkit.runtime import fast_mode, pick
+from toolkit.runtime import mode, pick
 from toolkit.viz import show_clips
 from toolkit.viz.animation import inline
 from toolkit.viz.figures import to_numpy_image
 from toolkit.viz.frames_viewer import describe, frames_figure
 
 plt.rcParams["figure.dpi"] = 72
-print("fast mode: tiny runs, rough results" if fast_mode() else "full mode")
+print(mode())
 STEPS = pick(20, 8)                      # sampler steps per clip: about 1 s a clip at 20 on 2 cores
 pipe = BeyondPromptPipeline.from_pretrained("shapes_video_dit")
 vae = pipe.vae
@@ -99,7 +101,11 @@ is this, as a wrapper around the denoiser (denoiser in, denoiser out, like guida
 One change: at $t$ near 1, plain replacement shows the model a known frame drowned in noise, exactly when it
 lays out the clip. The default shows it at **half** the current noise level,
 $x_t[m] \leftarrow (1 - c\,t)\, z^{k} + c\,t\, \varepsilon$ with $c$ = `KNOWN_NOISE` = 0.5; the table below
-measures $c = 1, 0.5, 0$.
+measures $c = 1, 0.5, 0$. The wrapper, read from the toolkit:
+"""),
+("code", r"""
+lines = inspect.getsource(keep_known)
+print(lines[lines.index("    def denoiser"):])
 """),
 ("code", r"""
 batch = world.sample(1, seed=5, split="heldout")
@@ -199,6 +205,13 @@ and run the sampler from $s$ to 0 with the **new** prompt. The noise wipes out t
 redraws them after the new prompt; what survives the noise (the layout, the path) is kept. Near $s = 0$ the
 clip comes back unchanged; at $s = 1$ it is text to video from pure noise and the old clip is forgotten.
 `pipe.edit` takes `round(steps · s)` steps, each the size of a whole run's (as diffusers' img2img does).
+Its key lines:
+"""),
+("code", r"""
+lines = inspect.getsource(BeyondPromptPipeline.edit)
+print(lines[lines.index("        z = self.vae.to_latent"):lines.index("        return VideoOutput")])
+"""),
+("md", r"""
 
 Here is one clip with its colour changed, at five strengths:
 """),
@@ -289,6 +302,13 @@ window keeps the last `overlap` = 2 latent frames of the one before as its first
 exactly as the picture was kept in section 1) and draws the other 2, that is $4 \cdot (4 - 2) = 8$ new frames.
 Each window is decoded alone and only its new frames are appended. With $k$ windows the clip has
 $16 + (k - 1) \cdot 4 \cdot (4 - o)$ frames for an overlap of $o$ latent frames: 16, 24, 32, 40, 48, ...
+The loop over windows, read from the toolkit:
+"""),
+("code", r"""
+lines = inspect.getsource(BeyondPromptPipeline.extend)
+print(lines[lines.index("        for k in range("):lines.index("        return VideoOutput")])
+"""),
+("md", r"""
 
 A 48-frame clip, 5 windows; the red lines mark the **seams**, the first frame of each window after the
 first (`pipe.seams`):
