@@ -139,12 +139,13 @@ u_f = \mathrm{GN}(x)_f + \mathrm{PE}(f), \qquad Q = U W_Q,\; K = U W_K,\; V = U 
 
 $$x \leftarrow x + W_O\, \mathrm{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d}}\Big) V .$$
 
-$\mathrm{GN}$ is group normalisation, $\mathrm{PE}(f)$ sin-cos features of the frame index (without them
-attention could not tell frame 2 from frame 9), and the attention runs per head ($d$ channels each). The
-$F \times F$ matrix $\mathrm{softmax}(QK^\top/\sqrt{d})$ says how much frame $f$ reads frame $f'$ (section 4
-draws it). The convolution's weights and $W_O$ start at zero, so both branches add nothing at first: that is why
-the fresh space-time U-Net further below matches the image model exactly. The layer's forward pass, as the toolkit writes it (`_qkv` builds the conv branch
-and $Q, K, V$; `F.scaled_dot_product_attention` is $\mathrm{softmax}(QK^\top/\sqrt{d})V$ in one fused kernel):
+$\mathrm{GN}$ is group normalisation, $\mathrm{PE}(f)$ sin-cos features of the frame index (attention alone
+ignores the order of its inputs; these tell it which frame is which), and the attention runs per head ($d$
+channels each). The $F \times F$ matrix $\mathrm{softmax}(QK^\top/\sqrt{d})$ says how much frame $f$ reads
+frame $f'$ (section 4 draws it). The convolution and $W_O$ start at zero, weights and biases, so both branches
+add nothing at first: that is why the fresh space-time U-Net further below matches the image model exactly.
+The layer's forward pass, as the toolkit writes it (`_qkv` builds the conv branch and $Q, K, V$;
+`F.scaled_dot_product_attention` is $\mathrm{softmax}(QK^\top/\sqrt{d})V$ in one fused kernel):
 """),
 ("code", r"""
 from toolkit.models.spacetime_unet import TemporalLayer
