@@ -25,6 +25,7 @@ compressor and measures what it costs, including against real video codecs.
 5. A **latent explorer**: encode a clip, push its latent channels, decode.
 """),
 ("code", r"""
+import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -81,6 +82,30 @@ with $n$ the number of values in $x$. The noise in $z$ forces nearby latents to 
 pictures: a smooth space, which is what a diffusion model will need. With $\beta = 10^{-5}$, as small as in
 production VAEs, the KL term mostly keeps the latents from growing without bound (section 3).
 
+Both pieces have a closed form. The sample is drawn by the **reparameterisation trick**, so that gradients
+reach $\mu$ and $\sigma$ through it, and the KL of one Gaussian value from $\mathcal N(0, 1)$ is a formula
+(Kingma & Welling 2014, app. B), summed over the $m$ latent values $j$ of a picture:
+
+$$z = \mu(x) + \sigma(x) \odot \varepsilon,\quad \varepsilon \sim \mathcal N(0, I), \qquad
+\mathrm{KL}\big(q(z \mid x)\,\Vert\,\mathcal N(0, I)\big) = \frac12 \sum_{j=1}^{m}
+\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big).$$
+
+Each term is 0 exactly when $\mu_j = 0$ and $\sigma_j = 1$. The encoder outputs $\log \sigma^2$ rather than
+$\sigma$, so that $\sigma$ is positive whatever the network says. The recipe's loss (`error` is the mean squared error;
+`kl()` sums over a picture's latent values and `.mean()` averages over the batch), then the posterior's `sample`
+and `kl`, read from `toolkit/recipes/autoencoder.py` and `toolkit/models/vae.py`:
+"""),
+("code", r"""
+from toolkit.models.vae import DiagonalGaussian
+
+source = inspect.getsource(autoencoder.loss_function)
+print(source[source.index("    def loss"):])
+source = inspect.getsource(DiagonalGaussian.sample)
+print(source[source.index("        device"):])                  # z = μ + σ·ε
+source = inspect.getsource(DiagonalGaussian.kl)
+print(source[source.index("        per_value"):])               # ½ Σ (μ² + σ² − 1 − log σ²)
+"""),
+("md", r"""
 Quality is measured by the **peak signal-to-noise ratio**: for pictures in $[-1, 1]$ (a range of 2),
 $\mathrm{PSNR} = 10 \log_{10}\!\big(2^2 / \mathrm{MSE}\big)$ dB. Every 3 dB halves the squared error; above
 about 35 dB errors are hard to see on these pictures. A short training run, live:
@@ -220,7 +245,7 @@ a number measured once on training images. Ours is measured the same way
 posterior = vae.encode(x)
 raw = posterior.sample(torch.Generator().manual_seed(0))          # unscaled z ~ q(z | x)
 scaled = raw * vae.scaling_factor
-fig, ax = plt.subplots(figsize=(6, 3))
+fig, ax = plt.subplots(figsize=(7.5, 3))
 bins = torch.linspace(-5, 5, 61)
 ax.hist(raw.flatten().numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"raw z, std {float(raw.std()):.2f}")
 ax.hist(scaled.flatten().numpy(), bins=bins.numpy(), alpha=0.6, density=True,
@@ -228,7 +253,7 @@ ax.hist(scaled.flatten().numpy(), bins=bins.numpy(), alpha=0.6, density=True,
 grid = torch.linspace(-5, 5, 200)
 ax.plot(grid.numpy(), (torch.exp(-grid**2 / 2) / math.sqrt(2 * math.pi)).numpy(), "k:", label="N(0, 1)")
 ax.set(xlabel="latent value", ylabel="density", title=f"scaling_factor = {float(vae.scaling_factor):.3f}")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))      # beside the histograms, not on them
 fig.tight_layout()
 print(f"posterior std σ(x): mean {float(posterior.std.mean()):.3f};  "
       f"spread of the means μ(x): std {float(posterior.mean.std()):.2f}")
@@ -278,6 +303,23 @@ convolutions are 3-D (time, height, width) and **causal**: each pads only the pa
 $$\text{latent frame } j \text{ depends on input frames } 0 \dots 4(j+1) - 1, \qquad
 \text{output frame } t \text{ depends on latent frames } 0 \dots \lfloor t/4 \rfloor.$$
 
+One causal convolution with kernel $k$ (3, or 1 on skip connections) and stride $s$ in time (2 where the
+encoder halves time, else 1) pads the clip with $k - s$ copies of its first frame in front and nothing behind:
+
+$$y_i = b + \sum_{\tau=0}^{k-1} W_\tau \star \tilde x_{\,i s + \tau}, \qquad
+\tilde x_j = x_{\max(0,\; j - (k - s))},$$
+
+where $W_\tau \star$ is an ordinary 2-D convolution over height and width for the time tap $\tau$. Output frame
+$i$ therefore reads input frames $i s - (k - s)$ to $i s + s - 1$, never a later one; stacking such layers gives
+the dependencies above. As the toolkit writes it, a `Conv3d` with no padding in time, and the padding done by hand:
+"""),
+("code", r"""
+from toolkit.models.video_vae import CausalConv3d
+
+source = inspect.getsource(CausalConv3d)
+print(source[source.index("    def __init__"):])
+"""),
+("md", r"""
 That is what lets CogVideoX and Wan encode and decode long videos chunk by chunk, carrying a cache of
 the past. The shipped model (`python -m toolkit.recipes.autoencoder train --kind video`, under an hour on 2 cores) on
 held-out clips, beside the image VAE applied frame by frame:
@@ -426,7 +468,9 @@ filling with colour; and frames 12 to 15 still change, because the decoder lets 
 """),
 ("code", r"""
 display(latent_explorer(video_vae, clips[1]))
-explorer_figure(video_vae, clips[1], offsets=[0, 0, 2, 2, 0, 2, 0, -2], latent_frame=2);
+fig = explorer_figure(video_vae, clips[1], offsets=[0, 0, 2, 2, 0, 2, 0, -2], latent_frame=2)
+change = fig.axes[-1]                                      # the last frame of the |perturbed − reconstruction| row
+fig.colorbar(change.images[0], cax=change.inset_axes([1.08, 0, 0.08, 1])).set_label("|change|", fontsize=7)
 """),
 ("md", r"""
 ## Where this shows up in production

@@ -21,6 +21,8 @@ This notebook treats a clip as **one volume** of frames and denoises it as one, 
 5. The cost of doing this in pixels, against the latent transformer of notebook 08.
 """),
 ("code", r"""
+import inspect
+
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
@@ -101,6 +103,15 @@ prompt, it draws a blurred blob between red and yellow, which the reader barely 
 Two measures catch the flicker (`toolkit/eval/temporal.py`), read frame by frame by the attribute reader:
 **identity changes**, the fraction of consecutive frames whose shape or colour differs, and **path jerk**, how
 far the object's centre strays from a steady line each frame (pixels); both are 0 for the real clips of the world.
+
+In symbols, for a clip of $F$ frames in which the reader sees shape $s_f$, colour $k_f$ and centre $p_f$ (pixels)
+in frame $f$:
+
+$$\text{identity changes} = \frac{1}{F-1} \sum_{f=1}^{F-1} \mathbb{1}\big[(s_{f+1}, k_{f+1}) \ne (s_f, k_f)\big],
+\qquad \text{path jerk} = \operatorname{median}_{f}\, \big\| p_{f+1} - 2\,p_f + p_{f-1} \big\| ,$$
+
+each averaged over the clips. $p_{f+1} - 2p_f + p_{f-1}$ is the change of the velocity from one frame to the
+next: 0 on a straight path at a steady speed; the median ignores the single turn of a bounce.
 """),
 ("code", r"""
 real = world.sample(1, seed=7, shape="circle", colour="red", size="large", motion="left").video
@@ -119,6 +130,31 @@ frames), and after a block, a **temporal layer** lets each pixel's T values talk
 (kernel 3) and self-attention across the T frames (`toolkit/models/spacetime_unet.py`). Both end in a layer
 initialised to zero, so a fresh space-time U-Net **is** the image model applied frame by frame: the trained
 image weights can be copied in ("inflation") and training only has to learn what ties the frames together.
+
+In symbols: write a clip's features as $h \in \mathbb{R}^{C \times F \times H \times W}$ ($F = 16$ frames; the code
+calls it `T`). The **spatial** layers are the image U-Net's blocks (ResBlock, self-attention over the $H \cdot W$
+pixels of a frame, cross-attention to the prompt), applied to each frame $h_{:,f}$ on its own. The **temporal**
+layer then takes each pixel $(i, j)$ on its own: its $F$ feature vectors $x_f = h_{:,f,i,j} \in \mathbb{R}^C$ form
+a sequence, which a kernel-3 convolution along $f$ and then attention over the $F$ positions update:
+
+$$x \leftarrow x + \mathrm{Conv1d}_t\big(\mathrm{SiLU}(\mathrm{GN}(x))\big), \qquad
+u_f = \mathrm{GN}(x)_f + \mathrm{PE}(f), \qquad Q = U W_Q,\; K = U W_K,\; V = U W_V \;\in \mathbb{R}^{F \times d},$$
+
+$$x \leftarrow x + W_O\, \mathrm{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d}}\Big) V .$$
+
+$\mathrm{GN}$ is group normalisation, $\mathrm{PE}(f)$ sin-cos features of the frame index (attention alone
+ignores the order of its inputs; these tell it which frame is which), and the attention runs per head ($d$
+channels each). The $F \times F$ matrix $\mathrm{softmax}(QK^\top/\sqrt{d})$ says how much frame $f$ reads
+frame $f'$ (section 4 draws it). The convolution and $W_O$ start at zero, weights and biases, so both branches
+add nothing at first: that is why the fresh space-time U-Net further below matches the image model exactly.
+The layer's forward pass, as the toolkit writes it (`_qkv` builds the conv branch and $Q, K, V$;
+`F.scaled_dot_product_attention` is $\mathrm{softmax}(QK^\top/\sqrt{d})V$ in one fused kernel):
+"""),
+("code", r"""
+from toolkit.models.spacetime_unet import TemporalLayer
+
+source = inspect.getsource(TemporalLayer)
+print(source[source.index("    def forward"):source.index("    def attention_weights")])
 """),
 ("code", r"""
 image_model = zoo.load("shapes_text_unet")                                      # the pixel text-to-image U-Net of notebook 04
@@ -137,8 +173,32 @@ print(f"fresh space-time U-Net vs the image model frame by frame: largest differ
 """),
 ("md", r"""
 Training (`python -m toolkit.recipes.video_diffusion train`) freezes the image layers, as AnimateDiff does, and
-trains only the temporal ones, with the same flow-matching loss and caption dropout, on clips. A few steps,
-live (the shipped model trained 600 steps of 4 clips):
+trains only the temporal ones, with the same flow-matching loss and caption dropout, on clips.
+
+The loss is the image model's, with the clip as one sample: $x_0 \in \mathbb{R}^{C \times F \times H \times W}$
+(here $3 \times 16 \times 32 \times 32$), a flow time $t \sim \mathcal{U}[0, 1]$ and noise
+$\varepsilon \sim \mathcal{N}(0, I)$ of the clip's shape, one $t$ for all the frames of a clip:
+
+$$x_t = (1 - t)\,x_0 + t\,\varepsilon, \qquad
+L(\theta) = \mathbb{E}_{x_0, c, t, \varepsilon}\,\big\| v_\theta(x_t, t, c) - (\varepsilon - x_0) \big\|^2 ,$$
+
+where $c$ is the prompt's encoding, replaced by the empty prompt's for one clip in ten, and the squared error is
+averaged over all $C \cdot F \cdot H \cdot W$ numbers. Video Diffusion Models (Ho et al. 2022) trained the same
+network with notebook 02's objective instead, $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon$
+and $\| \varepsilon - \varepsilon_\theta(x_t, t, c) \|^2$: another path from clip to noise and another target, the
+same idea. The recipe's loss (`loss_function`, the one of text-to-image training) and the lines of
+`diffusion_loss` it calls with `"velocity"`: `FlowSchedule` gives $\alpha_t = 1 - t$ and $\sigma_t = t$, the
+velocity's target is $\varepsilon - x_0$, and `min_snr_gamma` is off here:
+"""),
+("code", r"""
+from toolkit.diffusion import losses
+
+print(inspect.getsource(video_diffusion.loss_function))
+source = inspect.getsource(losses.diffusion_loss)
+print(source[source.index("    t = schedule"):])
+"""),
+("md", r"""
+A few steps, live (the shipped model trained 600 steps of 4 clips):
 """),
 ("code", r"""
 config = video_diffusion.VideoDiffusionConfig(steps=pick(20, 2), batch_size=pick(4, 1))
@@ -174,19 +234,21 @@ moves the object as asked.
 ("md", r"""
 ## 4. What the temporal layers look at
 
-Each temporal attention layer gives, for every pixel, a T × T matrix: how much frame t reads frame s.
-Averaged over the pixels of one layer, at one step of sampling:
+Each temporal attention layer gives, for every pixel, a T × T matrix, the
+$\mathrm{softmax}(QK^\top/\sqrt{d})$ of section 3 (`TemporalLayer.attention_weights` builds it; the forward pass
+never does): how much frame t reads frame s. Each row sums to 1. Averaged over the pixels of one layer, at one
+step of sampling:
 """),
 ("code", r"""
 model = video_pipe.unet.unet                                          # the SpaceTimeUNet inside its FlowTime wrapper
 x_t = 0.5 * videos[:1] + 0.5 * torch.randn(1, 3, 16, 32, 32, generator=torch.Generator().manual_seed(0))
 maps = temporal_attention_maps(model, x_t, torch.tensor([500.0]), **text(prompts[:1]))
 names = list(maps)[:: max(1, len(maps) // 4)][:4]
-fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.2))
+fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.4), layout="constrained")   # room for every label
 for k, (ax, name) in enumerate(zip(axes, names)):
     shown = ax.imshow(maps[name][0].mean(0), cmap="viridis", vmin=0)
     ax.set_title(f"after block {name}", fontsize=9)
-    ax.set(xlabel="frame read (s)", ylabel="frame reading (t)" if k == 0 else None)
+    ax.set(xlabel="frame read (s)", ylabel="frame reading (t)")
 fig.colorbar(shown, ax=axes, shrink=0.8, label="attention weight")
 fig.suptitle("Temporal attention at t = 0.5 (mean over pixels and heads)", fontsize=10);
 """),

@@ -25,6 +25,7 @@ decodes the result into frames.
 6. Other samplers (diffusers' schedulers drive the same model), and a playground.
 """),
 ("code", r"""
+import inspect
 import warnings
 
 import matplotlib.pyplot as plt
@@ -91,12 +92,13 @@ similarity = torch.nn.functional.normalize(positions, dim=1) @ torch.nn.function
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 shown = axes[0].imshow(similarity, cmap="viridis")
 axes[0].set(title="cosine similarity of the 64 tokens' positions", xlabel="token (t, h, w order)", ylabel="token")
-fig.colorbar(shown, ax=axes[0])
+fig.colorbar(shown, ax=axes[0]).set_label("cosine similarity")
 token = 21                                              # t=1, h=1, w=1
 # Token order is (t, h, w): lay the 64 similarities out as rows h, columns (t, then w): 4 blocks of 4.
-axes[1].imshow(rearrange(similarity[token].view(4, 4, 4), "t h w -> h (t w)"), cmap="viridis")
+near = axes[1].imshow(rearrange(similarity[token].view(4, 4, 4), "t h w -> h (t w)"), cmap="viridis")
 axes[1].set(title=f"similarity to token {token} (t=1, h=1, w=1)", xlabel="latent frame t (blocks of 4), then w",
             ylabel="h")
+fig.colorbar(near, ax=axes[1], shrink=0.6).set_label(f"cosine similarity to token {token}")
 fig.tight_layout()
 """),
 ("md", r"""
@@ -122,6 +124,32 @@ The "Zero": that linear layer starts at zero, so every gate $\alpha$ is 0 and ev
 identity; a fresh network outputs exactly 0. DiT found this start trains best. In the shipped model, the
 gates have grown, and they depend on the time: the network treats a nearly clean latent differently from
 noise.
+
+Between the two, the cross-attention branch adds $\mathrm{CrossAttn}(\mathrm{LN}(x), \text{text})$ without a gate
+(its output layer starts at zero instead). Both attentions are the same module: for $N$ video tokens
+$X \in \mathbb{R}^{N \times D}$ and keys and values from $Y$ ($Y = X$ for self-attention, the $L$ text tokens for
+cross-attention), each of the $h$ heads computes, with $d = D/h$,
+
+$$Q = X W_Q,\quad K = Y W_K,\quad V = Y W_V, \qquad
+\mathrm{Attn}(X, Y) = \mathrm{softmax}\!\Big(\frac{Q K^\top}{\sqrt{d}} + M\Big) V ,$$
+
+then the heads are concatenated and mapped by $W_O$. $M$ is 0 for a real text token and $-\infty$ for padding (the
+prompt's mask), so padding gets no weight; self-attention has no mask: every spacetime token reads all 64. The
+block's forward pass and the attention's, read from `toolkit/models/video_dit.py`
+(`F.scaled_dot_product_attention` is the softmax formula in one fused kernel; `modulate` is
+$\mathrm{LN}(x)(1+\gamma)+\beta$):
+"""),
+("code", r"""
+from toolkit.models.video_dit import Attention, DiTBlock
+
+source = inspect.getsource(DiTBlock)
+print(source[source.index("    def forward"):])
+source = inspect.getsource(Attention)
+print(source[source.index("    def forward"):])
+"""),
+("md", r"""
+A fresh block is the identity, and in the shipped model the attention gate $\alpha_1$ of each block, averaged
+over its channels, changes with the flow time:
 """),
 ("code", r"""
 model = zoo.load("shapes_video_dit")
@@ -143,7 +171,7 @@ for b in range(gates.shape[1]):
     ax.plot(times, gates[:, b], label=f"block {b}", color=plt.cm.viridis(b / gates.shape[1]))
 ax.set(xlabel="flow time t (0 clean, 1 noise)", ylabel="mean |attention gate α₁|",
        title="adaLN-Zero: how much each block's attention is let through")
-ax.legend(fontsize=7, ncol=2)
+ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))       # beside the curves, not on them
 fig.tight_layout()
 """),
 ("md", r"""
@@ -160,6 +188,25 @@ The recipe (`toolkit/recipes/text_to_video.py`) is the text-to-image one of note
 - one caption in ten is replaced by the empty prompt, so the model also learns the unconditional
   prediction that classifier-free guidance needs.
 
+In symbols, for a clip's scaled latent $x_0 \in \mathbb{R}^{8 \times 4 \times 8 \times 8}$, its caption's encoding $c$
+(the empty prompt's, one time in ten), $t \sim \mathcal{U}[0, 1]$ and $\varepsilon \sim \mathcal{N}(0, I)$:
+
+$$L(\theta) = \mathbb{E}_{x_0, c, t, \varepsilon}\,\big\| v_\theta\big((1-t)\,x_0 + t\,\varepsilon,\; t,\; c\big)
+  - (\varepsilon - x_0) \big\|^2 ,$$
+
+the squared error averaged over the latent's 2,048 numbers. It is notebook 04's and 07's loss, on latents; the
+recipe uses the very function (`loss_function` of text-to-image training), which calls `diffusion_loss` with
+`"velocity"` and the straight path `FlowSchedule` ($\alpha_t = 1 - t$, $\sigma_t = t$; `min_snr_gamma` is off):
+
+"""),
+("code", r"""
+from toolkit.diffusion import losses
+
+print(inspect.getsource(text_to_video.loss_function))
+source = inspect.getsource(losses.diffusion_loss)
+print(source[source.index("    t = schedule"):])
+"""),
+("md", r"""
 A short run, live (the shipped model trained for 9,000 steps of 32 clips at a learning rate of 10⁻³, 55 minutes
 on 2 cores: `python -m toolkit.recipes.text_to_video train`):
 """),
@@ -245,7 +292,7 @@ for r in rows:
         f"{r[k]:7.2f}" for k in ("colour", "shape", "size", "motion", "joint", "identity_changes", "path_jerk_px")))
 """),
 ("code", r"""
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
 attributes = ["colour", "shape", "size", "motion", "joint"]
 for ax, prompt_set in zip(axes, ["wording", "combination"]):
     chosen = [r for r in rows if r["prompts"] == prompt_set]
@@ -254,8 +301,9 @@ for ax, prompt_set in zip(axes, ["wording", "combination"]):
         ax.bar([a + i * width for a in range(len(attributes))], [r[k] for k in attributes], width,
                label=f"{r['model']} (n={r['n']})", color=plt.cm.viridis(i / max(1, len(chosen) - 1)))
     ax.set_xticks([a + 0.4 - width / 2 for a in range(len(attributes))], attributes)
-    ax.set(title=f"held-out {prompt_set}s", ylabel="fraction right", ylim=(0, 1.05))
-axes[0].legend(fontsize=7, loc="lower left")
+    ax.set(title=f"held-out {prompt_set}s", xlabel="attribute the reader checks", ylabel="fraction right",
+           ylim=(0, 1.05))
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)   # below the bars, not on them
 fig.suptitle("Prompt adherence, judged by the attribute reader")
 fig.tight_layout()
 """),
