@@ -317,10 +317,10 @@ paths, at a millionth of the compute: notebook 10 counts the difference.
 1 × 2 × 2. How many tokens does its transformer attend over?
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 wan_tokens = None   # your code here
-check(wan_tokens, 21 * (480 // 8 // 2) * (832 // 8 // 2), what="wan_tokens");
+check_exercise("08.1", wan_tokens);
 """),
 ("md", r"""
 **2. adaLN by hand.** Given normalised tokens `x` (B, N, D), a shift and a scale (B, D), write the modulated
@@ -330,7 +330,7 @@ compare with).
 ("code", r"""
 x, shift, scale = torch.randn(2, 5, 6), torch.randn(2, 6), torch.randn(2, 6)
 modulated = None   # your code here
-check(modulated, modulate(x, shift, scale), what="modulated");
+check_exercise("08.2", modulated, x=x, shift=shift, scale=scale);
 """),
 ("md", r"""
 **3. Unpatchify.** The transformer's output is one vector per token, (B, N, C·pt·ph·pw). Turn a (1, 64, 32)
@@ -343,7 +343,7 @@ from einops import rearrange
 
 tokens = torch.randn(1, 64, 32)
 latent_back = None   # your code here
-check(latent_back, model.unpatchify(tokens, (4, 4, 4)), what="latent_back");
+check_exercise("08.3", latent_back, tokens=tokens, model=model);
 """),
 ]
 
