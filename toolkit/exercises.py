@@ -28,7 +28,8 @@ def check(answer, expected, atol: float = 1e-5, what: str = "your answer") -> bo
         if answer == expected:
             print(f"Right: {what} is {answer!r}.")
             return True
-        print(f"Not yet: {what} is not {answer!r}." if isinstance(answer, str) else f"Not yet: {what} should be a name.")
+        print(f"Not yet: {what} is not {answer!r}." if isinstance(answer, str) else
+              f"Not yet: {what} should be a name.")
         return False
     try:
         answer = torch.as_tensor(answer, dtype=torch.float64)
@@ -45,7 +46,8 @@ def check(answer, expected, atol: float = 1e-5, what: str = "your answer") -> bo
         return True
     if expected.numel() == 1:               # a number: say which way it is off, not by how much (that would tell it)
         a, e = float(answer.flatten()[0]), float(expected.flatten()[0])
-        print(f"Not yet: {what} is " + ("not a number." if a != a or e != e else "too large." if a > e else "too small."))
+        side = "not a number" if a != a or e != e else "too large" if a > e else "too small"
+        print(f"Not yet: {what} is {side}.")
         return False
     print(f"Not yet: {what} is off by up to {error:.3g} (tolerance {atol:g}).")
     return False
@@ -74,7 +76,8 @@ def exercises_of(notebook) -> list[dict]:
 
 def verdict(notebook, exercise: dict) -> str:
     """"pass" when its checks printed only "Right", "fail" when one printed "Not yet" or "Not answered" or a
-    cell raised, "not graded" when none of its cells calls check or check_exercise (an open question, for the teacher)."""
+    cell raised, "not graded" when none of its cells calls check or check_exercise (an open question, for the
+    teacher)."""
     cells = [notebook.cells[i] for i in exercise["cells"]]
     if not any(re.search(r"\bcheck(_exercise)?\(", c.source) for c in cells):
         return "not graded"
