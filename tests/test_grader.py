@@ -41,3 +41,14 @@ def test_bad_input_says_what_to_do(tmp_path):
     nbformat.write(new_notebook(cells=[new_code_cell("1")]), plain)
     with pytest.raises(ValueError, match="no '## Exercises' section"):
         exercises.grade(plain)
+
+
+def test_a_check_against_the_answer_key_is_graded():
+    """A cell that calls check_exercise (toolkit.exercise_answers) is a check, as check is; verdicts read its output."""
+    said = lambda text: [nbformat.v4.new_output("stream", name="stdout", text=text)]      # noqa: E731
+    cells = [new_markdown_cell("## Exercises\n\n**1. Right.**"), new_code_cell('check_exercise("02.1", a, schedule=s)'),
+             new_markdown_cell("**2. Wrong.**"), new_code_cell('check_exercise("02.2", b, images=i)'),
+             new_markdown_cell("**3. Open.**"), new_code_cell("# your code here")]
+    cells[1].outputs, cells[3].outputs = said("Right: alpha_bar_500 matches.\n"), said("Not yet: x_250 is off.\n")
+    notebook = new_notebook(cells=cells)
+    assert [exercises.verdict(notebook, e) for e in exercises.exercises_of(notebook)] == ["pass", "fail", "not graded"]

@@ -12,11 +12,12 @@ nothing imports the two top floors, which are entry points (tests/test_layers.py
     text                   the tokenizer and the frozen text tower
     pipelines              prompt in, pictures, clips, clips with sound out
     eval                   the measures: the attribute reader, the judges, adherence, synchrony, FLOPs
-    viz, generate, ...     figures and explorers; the main jobs (`python -m toolkit generate`, `animate`, ...)
+    viz, generate, ...     figures and explorers; the main jobs (`python -m toolkit generate`, `animate`, ...);
+                           the exercises' answer key (exercise_answers: its references use the floors below)
     recipes                training: `python -m toolkit.recipes.NAME train`
     experiments            the metric tables: `python -m toolkit.experiments.NAME`
 """
 # The floors above, bottom first (tests/test_layers.py reads this).
 FLOORS = (("runtime", "exercises"), ("data",), ("diffusion",), ("models",), ("checkpoints",), ("zoo",), ("text",),
-          ("pipelines",), ("eval",), ("viz", "generate", "interop", "beyond", "__main__"), ("recipes",),
-          ("experiments",))
+          ("pipelines",), ("eval",), ("viz", "generate", "interop", "beyond", "__main__", "exercise_answers"),
+          ("recipes",), ("experiments",))

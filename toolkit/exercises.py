@@ -1,12 +1,14 @@
 """Checks for the exercises at the end of each notebook, and a grader for teachers.
 
     check(answer, expected, what="x_250")      # in a notebook: prints "Right: ..." or what is off, never crashes
+    check_exercise("02.2", x_250, images=images, ...)   # the same, against the answer key (toolkit.exercise_answers)
     python -m toolkit.exercises grade notebooks/02_diffusion_from_scratch.ipynb   # each exercise's pass or fail
 
 The grader runs a learner's notebook from the top (fast mode unless --full; a failing cell does not stop it),
 finds the exercises after its last "Exercises" heading (each starts with a Markdown cell "**N. ...**"), and gives
-each one "pass" when its checks all said "Right", "fail" otherwise, or "not graded" when it has no check (an open
-question, read by the teacher). The learner's file is not changed; the exit status is 1 when an exercise fails.
+each one "pass" when its checks (check or check_exercise) all said "Right", "fail" otherwise, or "not graded" when
+it has no check (an open question, read by the teacher). The learner's file is not changed; the exit status is 1
+when an exercise fails.
 """
 import argparse
 import os
@@ -22,6 +24,13 @@ def check(answer, expected, atol: float = 1e-5, what: str = "your answer") -> bo
     if answer is None:
         print(f"Not answered yet: set {what} in the cell above, then run this cell again.")
         return False
+    if isinstance(expected, str):                     # a name: a shape, a motion
+        if answer == expected:
+            print(f"Right: {what} is {answer!r}.")
+            return True
+        print(f"Not yet: {what} is not {answer!r}." if isinstance(answer, str) else
+              f"Not yet: {what} should be a name.")
+        return False
     try:
         answer = torch.as_tensor(answer, dtype=torch.float64)
         expected = torch.as_tensor(expected, dtype=torch.float64)
@@ -35,6 +44,11 @@ def check(answer, expected, atol: float = 1e-5, what: str = "your answer") -> bo
     if error <= atol:
         print(f"Right: {what} matches (largest difference {error:.2g}).")
         return True
+    if expected.numel() == 1:               # a number: say which way it is off, not by how much (that would tell it)
+        a, e = float(answer.flatten()[0]), float(expected.flatten()[0])
+        side = "not a number" if a != a or e != e else "too large" if a > e else "too small"
+        print(f"Not yet: {what} is {side}.")
+        return False
     print(f"Not yet: {what} is off by up to {error:.3g} (tolerance {atol:g}).")
     return False
 
@@ -62,9 +76,10 @@ def exercises_of(notebook) -> list[dict]:
 
 def verdict(notebook, exercise: dict) -> str:
     """"pass" when its checks printed only "Right", "fail" when one printed "Not yet" or "Not answered" or a
-    cell raised, "not graded" when none of its cells calls check (an open question, for the teacher)."""
+    cell raised, "not graded" when none of its cells calls check or check_exercise (an open question, for the
+    teacher)."""
     cells = [notebook.cells[i] for i in exercise["cells"]]
-    if not any("check(" in c.source for c in cells):
+    if not any(re.search(r"\bcheck(_exercise)?\(", c.source) for c in cells):
         return "not graded"
     text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []) if o.output_type == "stream")
     errors = any(o.output_type == "error" for c in cells for o in c.get("outputs", []))

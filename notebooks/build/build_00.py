@@ -92,10 +92,10 @@ From the command line, the same model writes an mp4, a GIF and the progression f
 denoises the video VAE's latent, 8 channels × 4 frames × 8 × 8. How many times fewer numbers is that?
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 compression = None   # your code here
-check(compression, 24, what="compression");
+check_exercise("00.1", compression);
 """),
 ("md", r"""
 **2. How many passes?** The sampler above takes 20 steps of Heun's method, which runs the transformer twice
@@ -104,7 +104,7 @@ empty prompt's). How many clips does the transformer process to make one clip?
 """),
 ("code", r"""
 clips_processed = None   # your code here
-check(clips_processed, 78, what="clips_processed");
+check_exercise("00.2", clips_processed);
 """),
 ]
 

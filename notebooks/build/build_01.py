@@ -33,7 +33,6 @@ import torch
 from toolkit import zoo
 from toolkit.recipes import denoising as D
 from toolkit.data import photos
-from toolkit.exercises import check
 from toolkit.runtime import mode, pick, train_full
 
 plt.rcParams["figure.dpi"] = 72
@@ -383,9 +382,10 @@ photo = photos.held_out_photo()                  # the held-out crop again: `cle
 sigma = D.HEADLINE_SIGMA                         # 25/255
 noisy_photo = D.add_noise(photo, sigma, seed=0)
 
+from toolkit.exercise_answers import check_exercise
+
 psnr_formula = None   # your code here
-measured = 10 * torch.log10(1 / (noisy_photo - photo).square().mean())      # unclipped, in dB
-check(psnr_formula, measured, atol=0.05, what="psnr_formula");
+check_exercise("01.1", psnr_formula, photo=photo, noisy_photo=noisy_photo);
 """),
 ("md", r"""
 **2. A denoiser of your own.** The simplest classical denoiser replaces each pixel with the mean of its
@@ -396,10 +396,9 @@ Then compare `D.psnr(photo, box)` with the noisy input, with the table's Gaussia
 """),
 ("code", r"""
 import torch.nn.functional as F
-from scipy.ndimage import uniform_filter
 
 box = None   # your code here
-check(box, uniform_filter(noisy_photo.numpy(), size=(1, 3, 3), mode="mirror"), what="box");
+check_exercise("01.2", box, noisy_photo=noisy_photo);
 """),
 ("md", r"""
 **3. Where does learning pay most?** At which noise level (σ × 255, one of the columns of the table of
@@ -408,8 +407,7 @@ plot.
 """),
 ("code", r"""
 largest_gain_at = None   # your code here, e.g. 50
-gain = {s: table["learned (shipped)"][s]["psnr"] - table["non-local means"][s]["psnr"] for s in table["non-local means"]}
-check(largest_gain_at, max(gain, key=gain.get), what="largest_gain_at");
+check_exercise("01.3", largest_gain_at, table=table);
 """),
 ("md", r"""
 **4. Tell it the wrong σ.** The learned denoiser trusts the noise level it is told. Noise the photo at a true
@@ -421,8 +419,7 @@ noisy_50 = D.add_noise(photo, 50 / 255, seed=0)
 told = (10, 25, 35, 50, 75, 100)                 # the σ we tell it, × 1/255
 
 best_told = None   # your code here
-psnr_told = {s: D.psnr(photo, learned.denoise(noisy_50, s / 255)) for s in told}
-check(best_told, max(psnr_told, key=psnr_told.get), what="best_told");
+check_exercise("01.4", best_told, photo=photo, noisy_50=noisy_50, learned=learned, told=told);
 """),
 ]
 

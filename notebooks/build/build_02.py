@@ -337,10 +337,10 @@ notebook 03), minimise the squared error. What changes is the data (latents inst
 `torch.cumprod`).
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
-alpha_bar_500 = None   # your code here, e.g. torch.cumprod(1 - schedule.betas, 0)[500]
-check(alpha_bar_500, schedule.alphas_cumprod[500], what="alpha_bar_500")
+alpha_bar_500 = None   # your code here
+check_exercise("02.1", alpha_bar_500, schedule=schedule)
 """),
 ("md", r"""
 **2.** Noise `images` to $t = 250$ by hand with the formula of section 1 and the fixed `noise`, and
@@ -348,11 +348,17 @@ compare with `q_sample`.
 """),
 ("code", r"""
 x_250 = None   # your code here
-check(x_250, q_sample(images, 250, schedule, noise=noise), what="x_250")
+check_exercise("02.2", x_250, images=images, noise=noise, schedule=schedule)
 """),
 ("md", r"""
-**3.** Sample with only 50 DDPM steps (`ddpm_sigmas(schedule, 50)`) and measure the valid-shape rate.
-How much worse is it than 250 steps? Notebook 03 shows how better samplers need far fewer steps.
+**3.** Sample `n` images with only 50 DDPM steps (`ddpm_sigmas(schedule, 50)`) as section 4 does (the same
+`D`, a generator seeded with 2 for the start and the sampler), and measure their valid-shape rate with
+`image_diffusion.valid_shape_rate`. How much worse is it than with `eval_steps` steps? Notebook 03 shows how
+better samplers need far fewer steps.
+"""),
+("code", r"""
+rate_50 = None   # your code here
+check_exercise("02.3", rate_50, D=D, schedule=schedule, n=n)
 """),
 ]
 

@@ -421,12 +421,12 @@ DDIM step from $\sigma = 2$ to $\sigma' = 0.5$: $\hat x_0 = D(x, \sigma)$, $\hat
 $x' = \hat x_0 + \sigma'\hat\varepsilon$.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 gauss = GaussianData(mean=torch.tensor([1.0, -1.0]), std=torch.tensor([0.5, 2.0]))
 x = torch.randn(4, 2, generator=torch.Generator().manual_seed(0)) * 2.0     # a batch at sigma = 2
 x_next = None   # your code here, with gauss.denoise(x, 2.0)
-check(x_next, sample_ddim(gauss.denoise, x, [2.0, 0.5]), what="x_next")
+check_exercise("03.1", x_next, gauss=gauss, x=x)
 """),
 ("md", r"""
 **2. One flow Euler step by hand.** In flow coordinates a denoiser gives the velocity $u = (x - \hat x_0)/t$.
@@ -435,7 +435,7 @@ Take one Euler step from $t = 0.8$ to $t' = 0.6$ on the toy, with `toy.denoise_f
 ("code", r"""
 x = torch.randn(4, 2, generator=torch.Generator().manual_seed(1))           # a batch at t = 0.8
 x_flow_next = None   # your code here: x + (t' - t) * u
-check(x_flow_next, sample_flow_euler(toy.denoise_flow, x, [0.8, 0.6]), atol=1e-4, what="x_flow_next")
+check_exercise("03.2", x_flow_next, toy=toy, x=x)
 """),
 ("md", r"""
 **3. DDIM is flow Euler.** Run `sample_ddim` on the toy with `toy.denoise`, starting from `z[:8] * few[0]`
@@ -445,8 +445,7 @@ flow coordinates (`x / (1 + sigma)`) on the times $t = \sigma/(1+\sigma)$. Why m
 """),
 ("code", r"""
 ddim_end = None   # your code here: sample_ddim(toy.denoise, ...)
-flow_end = sample_flow_euler(toy.denoise_flow, z[:8] * few[0] / (1 + few[0]), few / (1 + few))
-check(ddim_end, flow_end, atol=1e-4, what="ddim_end")
+check_exercise("03.3", ddim_end, toy=toy, z=z, few=few)
 """),
 ]
 

@@ -32,9 +32,7 @@ from IPython.display import display
 from toolkit import checkpoints, zoo
 from toolkit.recipes import contrastive, text_to_image
 from toolkit.data import ShapesWorld, WorldConfig, vocab
-from toolkit.diffusion.guidance import classifier_free_guidance
 from toolkit.eval.adherence import adherence, heldout_prompts
-from toolkit.models.clip import contrastive_loss
 from toolkit.pipelines import TextToImagePipeline
 from toolkit.runtime import mode, pick, train_full
 from toolkit.text import TextConditioner, Tokenizer, UnknownWordsError
@@ -368,24 +366,22 @@ neither: 70 words, one object, and a grammar small enough for a two-layer transf
 compute the guided prediction at $s = 4$.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 g = torch.Generator().manual_seed(0)
 d_cond, d_uncond = torch.randn(2, 3, 8, 8, generator=g), torch.randn(2, 3, 8, 8, generator=g)
 guided = None   # your code here
-predictions = {1: d_cond, 0: d_uncond}                             # a denoiser that returns them: y = 1 or 0
-fake = lambda x, t, y: torch.stack([predictions[int(v)][i % 2] for i, v in enumerate(y)])
-reference = classifier_free_guidance(fake, 4.0, {"y": torch.zeros(2)})(torch.zeros(2, 3, 8, 8), 0.5, y=torch.ones(2))
-check(guided, reference, what="guided")
+check_exercise("04.1", guided, d_cond=d_cond, d_uncond=d_uncond)
 """),
 ("md", r"""
 **2. The contrastive loss.** Write the symmetric InfoNCE loss for a matrix of logits (rows: images,
-columns: captions) with `torch.nn.functional.cross_entropy`, and compare with the library's.
+columns: captions) with `torch.nn.functional.cross_entropy`; the check compares it with the library's
+`contrastive_loss` without showing it.
 """),
 ("code", r"""
 logits = torch.randn(6, 6, generator=torch.Generator().manual_seed(1)) * 3
 my_loss = None   # your code here
-check(my_loss, contrastive_loss(logits), what="my_loss")
+check_exercise("04.2", my_loss, logits=logits)
 """),
 ("md", r"""
 **3. Read the sweep.** From `rows`, find the smallest classifier-free scale at which joint adherence on the
@@ -393,8 +389,7 @@ held-out wordings reaches 90%. Then look at the diversity plots at that scale: w
 """),
 ("code", r"""
 smallest_scale = None   # your code here
-cfg_rows = [x for x in rows if x["guidance"] == "cfg" and x["prompts"] == "wording" and x["joint"] >= 0.9]
-check(smallest_scale, min(x["scale"] for x in cfg_rows) if cfg_rows else float("nan"), what="smallest_scale")
+check_exercise("04.3", smallest_scale, rows=rows)
 """),
 ]
 

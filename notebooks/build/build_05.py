@@ -498,10 +498,10 @@ decoder runs once. Notebook 06 measures that saving.
 16 channels × 21 latent frames × 60 × 104. How many times fewer numbers is that?
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 compression_ratio = None   # your code here
-check(compression_ratio, 46.2857, atol=1e-3, what="compression_ratio")
+check_exercise("05.1", compression_ratio)
 """),
 ("md", r"""
 **2. PSNR by hand.** Compute the PSNR, in dB, of the video VAE's reconstruction `x_hat` of the clip `x`
@@ -510,7 +510,7 @@ check(compression_ratio, 46.2857, atol=1e-3, what="compression_ratio")
 ("code", r"""
 x_clip, x_hat = clips[0], by_clip[0]                              # (3, 16, 32, 32) each
 my_psnr = None   # your code here
-check(my_psnr, autoencoder.psnr(x_clip[None], x_hat[None])[0], atol=1e-3, what="my_psnr")
+check_exercise("05.2", my_psnr, x_clip=x_clip, x_hat=x_hat)
 """),
 ("md", r"""
 **3. Bits per pixel of the 8-bit latent.** Store the video VAE's latent of one clip with 8 bits per value,
@@ -520,8 +520,7 @@ would the point sit on the plot of section 5?
 """),
 ("code", r"""
 bpp_8bit = None   # your code here
-_, bits = codecs.vae_point(video_vae, clips[:1], bits_per_value=8)
-check(bpp_8bit, codecs.bits_per_pixel(bits, clips[:1]), what="bpp_8bit")
+check_exercise("05.3", bpp_8bit, video_vae=video_vae, clips=clips)
 """),
 ]
 

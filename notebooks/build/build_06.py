@@ -34,7 +34,7 @@ from IPython.display import Markdown, display
 from toolkit import checkpoints, zoo
 from toolkit.recipes import text_to_image
 from toolkit.data import ShapesWorld, WorldConfig
-from toolkit.diffusion import FlowSchedule, Trajectory, prediction_target, q_sample
+from toolkit.diffusion import FlowSchedule, Trajectory, q_sample
 from toolkit.eval.cost import count_flops
 from toolkit.pipelines import TextToImagePipeline
 from toolkit.recipes.retrain import use_retrained
@@ -456,13 +456,13 @@ at every position of an $H \times W$ map, does $C_\text{in} C_\text{out} \cdot 9
 and on an 8 × 8 map (one picture each), and their ratio.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 conv = torch.nn.Conv2d(64, 64, kernel_size=3, padding=1)
 flops_32 = None   # your code here
 flops_8 = None    # your code here
-check(flops_32, count_flops(lambda: conv(torch.zeros(1, 64, 32, 32)))["total"], what="flops_32")
-check(flops_8, count_flops(lambda: conv(torch.zeros(1, 64, 8, 8)))["total"], what="flops_8")
+check_exercise("06.1a", flops_32, conv=conv)
+check_exercise("06.1b", flops_8, conv=conv)
 """),
 ("md", r"""
 **2. One training example, by hand.** Latent diffusion's training step of section 2, for the pictures `x`
@@ -476,9 +476,8 @@ t = torch.tensor([0.1, 0.5, 0.9])
 eps = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(0))
 z_t = None      # your code here
 target = None   # your code here
-z_0 = vae.to_latent(x)
-check(z_t, q_sample(z_0, t, FlowSchedule(), eps), what="z_t")
-check(target, prediction_target(z_0, eps, "velocity", 1 - t, t), what="target")
+check_exercise("06.2a", z_t, vae=vae, x=x, t=t, eps=eps)
+check_exercise("06.2b", target, vae=vae, x=x, t=t, eps=eps)
 """),
 ("md", r"""
 **3. How many latent steps for the price of the pixel model?** From the measured table's FLOPs
@@ -488,10 +487,7 @@ FLOPs the pixel pipeline spends on its 20 steps. Count the latent U-Net's cost p
 """),
 ("code", r"""
 break_even_steps = None   # your code here
-latent = measured["latent"]["flops_by_module"]
-per_step = latent["FlowTime"] / cost["steps"]
-once = latent["total"] - latent["FlowTime"]
-check(break_even_steps, (measured["pixel"]["flops_per_picture"] - once) / per_step, atol=1e-6, what="break_even_steps")
+check_exercise("06.3", break_even_steps, measured=measured, cost=cost)
 """),
 ]
 

@@ -300,11 +300,11 @@ print(f"pixel / latent: {flops[a] / flops[b]:.0f}x the FLOPs, {seconds[a] / seco
 fresh `SpaceTimeUNet` (it should be every one of them).
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 fresh = SpaceTimeUNet(type(image_model.unet)(image_model.unet.config))
 zero_layers = None   # your code here
-check(zero_layers, len(fresh.temporal), what="zero_layers");
+check_exercise("07.1", zero_layers, fresh=fresh);
 """),
 ("md", r"""
 **2. Flicker by hand.** Write the identity-change rate of a list of per-frame (shape, colour) readings: the
@@ -313,7 +313,7 @@ fraction of consecutive pairs that differ. For `readings` below it is 2 changes 
 ("code", r"""
 readings = [("circle", "red"), ("circle", "red"), ("square", "red"), ("square", "red"), ("circle", "red")]
 change_rate = None   # your code here
-check(change_rate, 0.5, what="change_rate");
+check_exercise("07.2", change_rate, readings=readings);
 """),
 ]
 

@@ -37,7 +37,7 @@ from toolkit.recipes import text_to_video
 from toolkit.data import ShapesWorld, WorldConfig
 from toolkit.eval import read_clips
 from toolkit.generate import obeys, progression_figure, verdict
-from toolkit.models.video_dit import VideoDiT, modulate
+from toolkit.models.video_dit import VideoDiT
 from toolkit.pipelines import TextToVideoPipeline
 from toolkit.recipes.retrain import use_retrained
 from toolkit.runtime import mode, pick
@@ -368,20 +368,20 @@ paths, at a millionth of the compute: notebook 10 counts the difference.
 1 × 2 × 2. How many tokens does its transformer attend over?
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 wan_tokens = None   # your code here
-check(wan_tokens, 21 * (480 // 8 // 2) * (832 // 8 // 2), what="wan_tokens");
+check_exercise("08.1", wan_tokens);
 """),
 ("md", r"""
 **2. adaLN by hand.** Given normalised tokens `x` (B, N, D), a shift and a scale (B, D), write the modulated
-tokens $x(1+\gamma)+\beta$, broadcasting over the N tokens (`modulate` in `video_dit.py` is the answer to
-compare with).
+tokens $x(1+\gamma)+\beta$, broadcasting over the N tokens. Once it passes, compare yours with `modulate`
+in `toolkit/models/video_dit.py`.
 """),
 ("code", r"""
 x, shift, scale = torch.randn(2, 5, 6), torch.randn(2, 6), torch.randn(2, 6)
 modulated = None   # your code here
-check(modulated, modulate(x, shift, scale), what="modulated");
+check_exercise("08.2", modulated, x=x, shift=shift, scale=scale);
 """),
 ("md", r"""
 **3. Unpatchify.** The transformer's output is one vector per token, (B, N, C·pt·ph·pw). Turn a (1, 64, 32)
@@ -394,7 +394,7 @@ from einops import rearrange
 
 tokens = torch.randn(1, 64, 32)
 latent_back = None   # your code here
-check(latent_back, model.unpatchify(tokens, (4, 4, 4)), what="latent_back");
+check_exercise("08.3", latent_back, tokens=tokens, model=model);
 """),
 ]
 

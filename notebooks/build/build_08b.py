@@ -285,10 +285,10 @@ shows it), and benchmarks such as T2V-CompBench measure it with judges much like
 from `digits.combinations`.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 fraction = None   # your code here
-check(fraction, len(digits.combinations("heldout")) / len(digits.combinations("all")), what="fraction");
+check_exercise("08b.1", fraction);
 """),
 ("md", r"""
 **2. Read a path.** A digit's centre is at y = 20 − 1.5·|t − 6| pixels in frames t = 0, …, 15 (y grows
@@ -298,9 +298,8 @@ the motion. Which caption of the world describes it?
 ("code", r"""
 path = None       # your code here: a (16, 2) tensor of (x, y)
 motion = None     # your answer: the motion's name, e.g. "left then right"
-read = None if path is None else judge.read_motion(path)
-check(None if motion is None else float(motion == read == "down then up"), 1.0,
-      what="the motion you named (and the judge read from your path)");
+check_exercise("08b.2a", path)
+check_exercise("08b.2b", motion);
 """),
 ]
 

@@ -377,11 +377,11 @@ measure it: lip-sync and offset predictors (SyncNet, Synchformer) are standard i
 with `torch.fft.rfft` and `torch.fft.rfftfreq` (sample rate 8000), then name the shape whose pitch it is.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 a = sound.soundtrack(ShapesWorld().sample(1, seed=21, split="train"))[0]
 shape = None       # your code here: "circle", "square", "triangle" or "cross"
-check(None if shape is None else sound.PITCH[shape], float(sound.hum_pitch(a)), what="the hum's pitch", atol=1.0);
+check_exercise("09.1", shape, a=a);
 """),
 ("md", r"""
 **2. One frame late.** Delay the real soundtracks `real_audio` by one frame (1,000 samples) with `torch.roll`
@@ -390,7 +390,7 @@ the precision still 1?
 """),
 ("code", r"""
 offset = None      # your code here: the offset the judge reports, in frames
-check(offset, 1, what="offset");
+check_exercise("09.2", offset, real_videos=real_videos, real_audio=real_audio);
 """),
 ]
 

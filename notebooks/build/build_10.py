@@ -33,7 +33,6 @@ import torch
 
 from toolkit import checkpoints
 from toolkit.eval import energy
-from toolkit.exercises import check
 from toolkit.interop import compare
 from toolkit.pipelines import TextToVideoPipeline
 from toolkit.runtime import mode, pick
@@ -262,8 +261,10 @@ with the weights of one process given the whole batch), and `--preset gpu` selec
 frame alone: 1 + 48/4 latent frames), its transformer cuts 1 × 2 × 2 patches. How many video tokens?
 """),
 ("code", r"""
+from toolkit.exercise_answers import check_exercise
+
 tokens_cogvideox = None   # your code here
-check(tokens_cogvideox, 13 * 30 * 45, what="tokens_cogvideox");
+check_exercise("10.1", tokens_cogvideox);
 """),
 ("md", r"""
 **2. Twice the frames.** With `energy.transformer_flops` and the Wan-like shape in `energy.PRODUCTION`
@@ -273,7 +274,7 @@ check(tokens_cogvideox, 13 * 30 * 45, what="tokens_cogvideox");
 ("code", r"""
 p = energy.PRODUCTION
 ratio_doubled = None   # your code here
-check(ratio_doubled, 3.517, atol=1e-3, what="ratio_doubled");
+check_exercise("10.2", ratio_doubled);
 """),
 ("md", r"""
 **3. Guidance for free.** Our clip with guidance distilled away runs the transformer on one clip per call
@@ -281,7 +282,7 @@ instead of two. With `clip` from section 1, what fraction of the clip's FLOPs wo
 """),
 ("code", r"""
 remaining = None   # your code here
-check(remaining, 0.574, atol=1e-3, what="remaining");
+check_exercise("10.3", remaining, clip=clip);
 """),
 ]
 

@@ -406,12 +406,12 @@ display(Markdown(f"""
 point $x_s = (1 - s)\,z + s\,\varepsilon$ of an edit.
 """),
 ("code", r"""
-from toolkit.exercises import check
+from toolkit.exercise_answers import check_exercise
 
 z, eps, s = torch.randn(1, 8, 4, 8, 8, generator=torch.Generator().manual_seed(0)), \
     torch.randn(1, 8, 4, 8, 8, generator=torch.Generator().manual_seed(1)), 0.6
 x_s = None   # your code here
-check(x_s, torch.lerp(z, eps, s), what="x_s");
+check_exercise("11.1", x_s, z=z, eps=eps, s=s);
 """),
 ("md", r"""
 **2. How long a clip?** With windows of 16 frames (4 latent frames, 4 frames each) and an overlap of `o`
@@ -421,8 +421,8 @@ overlap of 2, and for 3 windows with an overlap of 1.
 ("code", r"""
 frames_5_windows_overlap_2 = None   # your code here
 frames_3_windows_overlap_1 = None   # your code here
-check(frames_5_windows_overlap_2, pipe.frames + 4 * pipe.new_frames(2), what="frames_5_windows_overlap_2")
-check(frames_3_windows_overlap_1, pipe.frames + 2 * pipe.new_frames(1), what="frames_3_windows_overlap_1");
+check_exercise("11.2a", frames_5_windows_overlap_2)
+check_exercise("11.2b", frames_3_windows_overlap_1);
 """),
 ("md", r"""
 **3. What the model is shown.** `keep_known` writes the known latent frame into the model's input, noised to
@@ -442,7 +442,7 @@ known, noise = torch.randn(1, 8, 4, 8, 8), torch.randn(1, 8, 4, 8, 8)
 mask = (torch.arange(4) < 1).view(1, 1, -1, 1, 1)                # latent frame 0 is known
 keep_known(spy, known, mask, noise, known_noise=0.5)(torch.randn(1, 8, 4, 8, 8), torch.tensor([0.8]))
 shown_frame_0 = None   # your code here: a (1, 8, 1, 8, 8) tensor
-check(shown_frame_0, seen["x"][:, :, :1], what="shown_frame_0");
+check_exercise("11.3", shown_frame_0, known=known, noise=noise);
 """),
 ]
 
