@@ -156,10 +156,20 @@ def _(logits):
     return contrastive_loss(logits)
 
 
-@reference("04.3", "smallest_scale")
+def _best_at_500(rows):
+    at_500 = [x for x in rows if x["train_step"] == 500]
+    return max(at_500, key=lambda x: x["joint"]), next(x for x in at_500 if x["scale"] == 1.0)
+
+
+@reference("04.3a", "best_scale")
 def _(rows):
-    scales = [x["scale"] for x in rows if x["guidance"] == "cfg" and x["prompts"] == "wording" and x["joint"] >= 0.9]
-    return min(scales) if scales else float("nan")
+    return _best_at_500(rows)[0]["scale"]
+
+
+@reference("04.3b", "frechet_growth", atol=1e-3)
+def _(rows):
+    best, plain = _best_at_500(rows)
+    return best["frechet"] / plain["frechet"]
 
 
 # ---------------------------------------------------------------- 05 · latent compression

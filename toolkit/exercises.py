@@ -4,7 +4,7 @@
     check_exercise("02.2", x_250, images=images, ...)   # the same, against the answer key (toolkit.exercise_answers)
     python -m toolkit.exercises grade notebooks/02_diffusion_from_scratch.ipynb   # each exercise's pass or fail
 
-The grader runs a learner's notebook from the top (fast mode unless --full; a failing cell does not stop it),
+The grader runs a learner's notebook from the top (fast mode unless --default-mode; a failing cell does not stop it),
 finds the exercises after its last "Exercises" heading (each starts with a Markdown cell "**N. ...**"), and gives
 each one "pass" when its checks (check or check_exercise) all said "Right", "fail" otherwise, or "not graded" when
 it has no check (an open question, read by the teacher). The learner's file is not changed; the exit status is 1
@@ -120,13 +120,14 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     grading = sub.add_parser("grade", help="run notebooks and print each exercise's pass or fail")
     grading.add_argument("notebooks", nargs="+", help="the learners' .ipynb files")
-    grading.add_argument("--full", action="store_true", help="run in full mode (default: fast mode, TOOLKIT_FAST=1)")
+    grading.add_argument("--default-mode", action="store_true",
+                         help="run in the notebooks' default mode, as in class (default: fast mode, TOOLKIT_FAST=1)")
     grading.add_argument("--timeout", type=int, default=1800, help="seconds a cell may run (default 1800)")
     args = parser.parse_args(argv)
     failed = False
     for path in args.notebooks:
         try:
-            results = grade(path, fast=not args.full, timeout=args.timeout)
+            results = grade(path, fast=not args.default_mode, timeout=args.timeout)
         except ValueError as e:
             print(f"{path}: {e}")
             failed = True

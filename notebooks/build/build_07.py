@@ -183,10 +183,10 @@ $$x_t = (1 - t)\,x_0 + t\,\varepsilon, \qquad
 L(\theta) = \mathbb{E}_{x_0, c, t, \varepsilon}\,\big\| v_\theta(x_t, t, c) - (\varepsilon - x_0) \big\|^2 ,$$
 
 where $c$ is the prompt's encoding, replaced by the empty prompt's for one clip in ten, and the squared error is
-averaged over all $C \cdot F \cdot H \cdot W$ numbers. Video Diffusion Models (Ho et al. 2022) trained the same
-network with notebook 02's objective instead, $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon$
-and $\| \varepsilon - \varepsilon_\theta(x_t, t, c) \|^2$: another path from clip to noise and another target, the
-same idea. The recipe's loss (`loss_function`, the one of text-to-image training) and the lines of
+averaged over all $C \cdot F \cdot H \cdot W$ numbers. The first video diffusion models (Ho et al. 2022) trained
+such a network on notebook 02's path instead, $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon$,
+with its noise-prediction loss $\| \varepsilon - \varepsilon_\theta(x_t, t, c) \|^2$ or a close variant: another path
+from clip to noise and another target, the same idea. The recipe's loss (`loss_function`, the one of text-to-image training) and the lines of
 `diffusion_loss` it calls with `"velocity"`: `FlowSchedule` gives $\alpha_t = 1 - t$ and $\sigma_t = t$, the
 velocity's target is $\varepsilon - x_0$, and `min_snr_gamma` is off here:
 """),

@@ -18,8 +18,10 @@ target = torch.arange(6)
 my_loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 assert check_exercise("04.2", my_loss, logits=logits)
 
-# 3. Walk up the scales until joint adherence on held-out wordings reaches 90%.
-rows = checkpoints.metrics("text_to_image")["rows"]
-cfg_rows = sorted((x for x in rows if x["guidance"] == "cfg" and x["prompts"] == "wording"), key=lambda x: x["scale"])
-smallest_scale = next(x["scale"] for x in cfg_rows if x["joint"] >= 0.9)
-assert check_exercise("04.3", smallest_scale, rows=rows)
+# 3. The model after 500 steps: its best scale, and what that scale costs in distance to real images.
+rows = checkpoints.metrics("guidance_early")["rows"]
+at_500 = {x["scale"]: x for x in rows if x["train_step"] == 500}
+best_scale = max(at_500, key=lambda s: at_500[s]["joint"])
+frechet_growth = at_500[best_scale]["frechet"] / at_500[1.0]["frechet"]
+assert check_exercise("04.3a", best_scale, rows=rows)
+assert check_exercise("04.3b", frechet_growth, rows=rows)

@@ -100,13 +100,14 @@ def loss_function(config: TextToImageConfig, text: TextConditioner):
 
 
 def train_model(config: TextToImageConfig, text: TextConditioner | None = None, out_dir=None, progress=True,
-                command=None):
-    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model."""
+                command=None, callback=None):
+    """Train (or resume) and return toolkit.recipes.train's TrainResult; sample with result.ema_model.
+    callback(step, ema_model) is called after every step (toolkit.recipes.train.train)."""
     text = text or TextConditioner.from_pretrained()
     train_config = TrainConfig.from_preset(config.train, steps=config.steps, batch_size=config.batch_size,
                                            seed=config.seed, checkpoint_every=max(1, min(250, config.steps)))
     return train(make_model(config), loss_function(config, text), batches(config, text), train_config,
-                 out_dir=out_dir, command=command, progress=progress)
+                 out_dir=out_dir, command=command, progress=progress, callback=callback)
 
 
 def train_and_ship(args, command: str) -> list:
