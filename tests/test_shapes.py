@@ -90,6 +90,38 @@ def test_fixed_attributes_and_their_errors():
         ShapesWorld().sample(2, seed=0, texture="dots")
 
 
+def test_a_pinned_bounce_frame_changes_the_timing_and_nothing_else():
+    world = ShapesWorld(WorldConfig(textured=True))
+    early, late = (world.sample(40, seed=4, split="all", bounce_frame=k) for k in (5, 8))
+    assert early.captions == late.captions
+    for key in ("shape", "colour", "size", "motion"):
+        assert torch.equal(getattr(early, key), getattr(late, key)), key
+    bounces = torch.tensor([MOTION_NAMES[m] in BOUNCES for m in early.motion[:, 0].tolist()])
+    assert 5 < bounces.sum() < 35
+    assert (early.bounce_frame[bounces] == 5).all() and (late.bounce_frame[bounces] == 8).all()
+    assert (early.bounce_frame[~bounces] == -1).all() and (late.bounce_frame[~bounces] == -1).all()
+    # straight motions are untouched; a bounce is the same path three frames later, at its wall at its frame
+    assert torch.equal(early.video[~bounces], late.video[~bounces])
+    assert not torch.equal(early.video[bounces], late.video[bounces])
+    a, b = early.position[bounces, 0], late.position[bounces, 0]                  # (n, T, 2)
+    assert torch.allclose(a[:, :-3], b[:, 3:]) and torch.allclose(a[:, 5], b[:, 8])
+    assert torch.allclose(early.video[bounces, :, :-3], late.video[bounces, :, 3:], atol=1e-6)
+    drawn = world.sample(40, seed=4, split="all")                                 # the wall is the drawn one's
+    assert torch.allclose(a[:, 5], drawn.position[bounces, 0][torch.arange(int(bounces.sum())),
+                                                              drawn.bounce_frame[bounces, 0]])
+
+
+@pytest.mark.parametrize("k", [4, 11, 7.0, "7", True])
+def test_a_bounce_frame_outside_the_middle_third_is_refused(k):
+    with pytest.raises(ValueError, match="bounce_frame must be an integer from 5 to 10"):
+        ShapesWorld().sample(2, seed=0, bounce_frame=k)
+
+
+def test_images_have_no_bounce_frame():
+    with pytest.raises(ValueError, match="no bounce"):
+        ShapesWorld(WorldConfig(frames=1)).sample(2, seed=0, bounce_frame=5)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"frames": 0}, "frames must be 1"), ({"frames": 3}, "frames must be 1"),
     ({"height": 8}, "height must be an integer from 16"), ({"width": 100_000}, "width must be"),

@@ -4,6 +4,11 @@ A straight motion travels a distance L (30-45% of the frame) at constant speed. 
 ("left then right") travels towards a wall, touches it at frame k (in the middle third of
 the clip) and comes back: x_t = wall - d * s * |t - k|. The bounce frame is kept: later
 it is where the soundtrack clicks.
+
+`bounce_frame=k` pins k instead of drawing it. The draw is still made and thrown away, so the same
+generator gives the same clip in every other respect (start, speed, wall, and every later draw): a
+counterfactual that differs only in timing, x'_{t + k' - k} = x_t. Straight motions have no bounce and
+ignore it.
 """
 import math
 
@@ -14,12 +19,30 @@ from .vocab import MOTIONS, MOTION_NAMES
 TRAVEL = (0.30, 0.45)  # distance travelled over the clip, as a fraction of the shorter side
 
 
+def bounce_range(frames: int) -> tuple[int, int]:
+    """(first, last) frame a bounce may touch the wall at: the middle third, 5..10 for 16 frames."""
+    return math.ceil((frames - 1) / 3), math.floor(2 * (frames - 1) / 3)
+
+
+def check_bounce_frame(bounce_frame, frames: int) -> None:
+    """A clear error for a bounce frame that is not an integer in bounce_range(frames)."""
+    k_lo, k_hi = bounce_range(frames)
+    if isinstance(bounce_frame, bool) or not isinstance(bounce_frame, int) or not k_lo <= bounce_frame <= k_hi:
+        raise ValueError(f"bounce_frame must be an integer from {k_lo} to {k_hi} (the middle third of a "
+                         f"{frames}-frame clip), got {bounce_frame!r}")
+
+
 def trajectories(motion: torch.Tensor, radius: torch.Tensor, frames: int, height: int, width: int,
-                 generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+                 generator: torch.Generator, bounce_frame: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Centres (N, T, 2) in pixels and bounce frames (N,) (-1: no bounce).
 
-    motion (N,) long index into MOTION_NAMES (ignored when frames == 1), radius (N,) pixels.
+    motion (N,) long index into MOTION_NAMES (ignored when frames == 1), radius (N,) pixels;
+    bounce_frame: None draws each bounce's frame, an int pins every bounce to it (see the module's docstring).
     """
+    if bounce_frame is not None:
+        if frames == 1:
+            raise ValueError("images (frames=1) have no bounce; drop bounce_frame=... or use frames >= 4")
+        check_bounce_frame(bounce_frame, frames)
     N = motion.shape[0]
     lo = radius[:, None] + 0.5                               # (N, 1) lowest centre, per axis
     hi = torch.tensor([width, height]) - radius[:, None] - 0.5  # (N, 2) highest centre
@@ -40,8 +63,10 @@ def trajectories(motion: torch.Tensor, radius: torch.Tensor, frames: int, height
     straight = start[:, None, :] + direction[:, None, :] * speed[:, None, None] * t[None, :, None]
 
     # Bounce: touch the wall at frame k, then come back along the same axis.
-    k_lo, k_hi = math.ceil((frames - 1) / 3), math.floor(2 * (frames - 1) / 3)
+    k_lo, k_hi = bounce_range(frames)
     k = k_lo + (u[:, 3] * (k_hi - k_lo + 1)).long().clamp(max=k_hi - k_lo)     # (N,)
+    if bounce_frame is not None:                                                # drawn above all the same
+        k = torch.full_like(k, bounce_frame)
     wall = torch.where(direction < 0, lo.expand(-1, 2), hi)                     # (N, 2)
     distance = (t[None, :] - k[:, None].float()).abs() * speed[:, None]         # (N, T)
     bounce = wall[:, None, :] - direction[:, None, :] * distance[..., None]     # (N, T, 2)

@@ -84,8 +84,14 @@ class ShapesWorld:
     def __init__(self, config: WorldConfig = WorldConfig()):
         self.config = config
 
-    def sample(self, n: int, seed: int, split: str = "train", **fixed: str) -> ShapesBatch:
-        """n clips from one seed. `fixed` pins attributes by name, e.g. shape="circle"."""
+    def sample(self, n: int, seed: int, split: str = "train", bounce_frame: int | None = None,
+               **fixed: str) -> ShapesBatch:
+        """n clips from one seed. `fixed` pins attributes by name, e.g. shape="circle".
+
+        bounce_frame=k makes every bounce touch its wall at frame k (5..10 for 16 frames) instead of a drawn
+        frame; all else stays as the seed draws it, so `sample(n, seed, bounce_frame=8)` is `sample(n, seed,
+        bounce_frame=5)` with every bounce three frames later: same captions, objects, background, and the
+        same path shifted in time. Straight motions have no bounce and are unchanged."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         g = torch.Generator().manual_seed(seed)
@@ -100,7 +106,7 @@ class ShapesWorld:
         radius = torch.tensor(list(vocab.SIZES.values()))[size] * side          # (n, N) pixels
         flat = lambda x: x.reshape(-1)                                            # noqa: E731
         position, bounce = trajectories(flat(motion).clamp(min=0), flat(radius), cfg.frames,
-                                        cfg.height, cfg.width, g)
+                                        cfg.height, cfg.width, g, bounce_frame)
         alpha = coverage(flat(shape), flat(radius), position, cfg.height, cfg.width)  # (n*N, T, H, W)
         alpha = alpha.view(n, cfg.objects, 1, cfg.frames, cfg.height, cfg.width)
         rgb = torch.tensor(list(vocab.COLOURS.values()))[colour] * 2 - 1           # (n, N, 3) in [-1, 1]
