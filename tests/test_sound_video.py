@@ -1,4 +1,6 @@
 """Notebook 09's parts: the audio autoencoder, the joint transformer, its training, and the synchrony judge."""
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -154,6 +156,41 @@ def test_match_uses_each_event_once_and_errors_are_clear():
         sync.synchrony(torch.zeros(2, 16, 32, 32), torch.zeros(2, 16000))
     with pytest.raises(ValueError, match="truths"):
         sync.pitch_adherence(torch.zeros(2, 16000), [{"shape": "circle"}])
+
+
+def test_swap_pairs_are_one_clip_with_its_bounce_three_frames_later():
+    a, b, prompts = sync.swap_pairs(6)
+    assert len(a) == len(b) == len(prompts) == 6 and a.captions == b.captions
+    assert a.bounce_frame[:, 0].tolist() == [5, 6, 7, 5, 6, 7] and (b.bounce_frame - a.bounce_frame == 3).all()
+    assert all(" then " in p for p in prompts) and len(set(prompts)) == 6
+    assert torch.equal(a.video[:, :, :-3], b.video[:, :, 3:])       # the same picture, three frames later
+    assert len(sync.swap_pairs()[2]) == 210
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 210"):
+        sync.swap_pairs(0)
+
+
+def test_timing_swap_tells_sound_that_follows_the_picture_from_sound_that_does_not():
+    a, b, prompts = sync.swap_pairs(9)
+    truth = {id(a.video): a, id(b.video): b}
+    def clicks_at(frame):                  # a fake sound_for: the clips' own soundtrack, the clicks moved
+        def sound_for(videos, prompts):
+            clips = truth[id(videos)]
+            return sound.soundtrack(replace(clips, bounce_frame=frame(clips)))
+        return sound_for
+    on_time = sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, b, prompts)
+    assert on_time == {"pairs": 9, "click_shift_per_bounce_shift": 1.0, "follow_share": 1.0, "silent_pairs": 0}
+    late = sync.timing_swap(clicks_at(lambda c: c.bounce_frame + 1), a, b, prompts)   # late, but it follows
+    assert late["click_shift_per_bounce_shift"] == 1.0 and late["follow_share"] == 1.0
+    at_seven = sync.timing_swap(clicks_at(lambda c: torch.full_like(c.bounce_frame, 7)), a, b, prompts)
+    assert at_seven["click_shift_per_bounce_shift"] == 0.0 and at_seven["follow_share"] == 0.0
+    silent = sync.timing_swap(lambda videos, prompts: torch.zeros(len(videos), 16000), a, b, prompts)
+    assert silent == {"pairs": 9, "click_shift_per_bounce_shift": 0.0, "follow_share": 0.0, "silent_pairs": 9}
+    with pytest.raises(ValueError, match="one prompt per pair"):
+        sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, b, prompts[:2])
+    with pytest.raises(ValueError, match="one clip drawn twice"):
+        sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, sync.swap_pairs(9, seed=1)[1], prompts)
+    with pytest.raises(ValueError, match="two different frames"):
+        sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, a, prompts)
 
 
 # ---------------------------------------------------------------- the shipped models

@@ -9,7 +9,7 @@
 An image is a clip of one frame (`frames=1`): no motion, same world. The same seed gives
 the same bytes. `ShapesDataset` and `ShapesStream` wrap this for torch DataLoaders.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 from torch.utils.data import Dataset, IterableDataset
@@ -62,6 +62,12 @@ class ShapesBatch:
 
     def __len__(self) -> int:
         return self.video.shape[0]
+
+    @staticmethod
+    def cat(batches: list["ShapesBatch"]) -> "ShapesBatch":
+        """One batch holding the clips of several, in order."""
+        return ShapesBatch(**{f.name: [c for b in batches for c in b.captions] if f.name == "captions"
+                              else torch.cat([getattr(b, f.name) for b in batches]) for f in fields(ShapesBatch)})
 
     @property
     def images(self) -> torch.Tensor:

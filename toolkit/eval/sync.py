@@ -5,6 +5,7 @@
     events(videos, audio)       # per clip: the frames of its bounces (read from the picture) and of its clicks
     synchrony(videos, audio)    # {"precision": 0.95, "recall": 0.93, "offset_frames": 0, ...}
     pitch_adherence(audio, truths)
+    timing_swap(sound_for, *swap_pairs(48))   # {"click_shift_per_bounce_shift": 1.0, "follow_share": 1.0, ...}
 
 Read with no learned weights, as the other judges:
   * bounces, from the picture: the attribute reader (toolkit.eval.reader) follows the object's centre; a clip
@@ -17,6 +18,11 @@ The offset is the lag (in frames, sound after picture) that maximises the cross-
 trains, summed over clips: 0 when the sound is on time. Pitch adherence: the fraction of clips whose hum is
 within 3% (half a semitone) of the pitch of the prompt's shape.
 
+The timing swap asks whether sound made for a finished clip (video-to-audio) follows its picture, with nothing
+else to go on: each pair is one clip rendered twice, identical but for its bounce frame, k and k + 3
+(ShapesWorld.sample(..., bounce_frame=k)), given the same prompt and the same noise. A model that listens to the
+picture moves its click by 3 frames; one that clicks where the prompt makes clicks likely does not move it.
+
 The command line measures the joint model (shapes_sound_video_dit) against the separate-models baseline
 (shapes_video_dit for the picture, shapes_sound_dit for the sound); the joint model writing sound for real clips
 (video-to-audio: it sees a finished picture); and real clips with their true soundtracks, on the 220 prompts of the "wording" set (every training combination, in wordings training never used) and the
@@ -27,7 +33,7 @@ import time
 import torch
 from tqdm.auto import tqdm
 
-from ..data import ShapesWorld, WorldConfig, vocab
+from ..data import ShapesBatch, ShapesWorld, WorldConfig, vocab
 from ..data.sound import FPS, PITCH, click_frames, hum_pitch, soundtrack
 from .reader import read_clips
 from .video_adherence import prompt_set
@@ -35,6 +41,7 @@ from .video_adherence import prompt_set
 TOLERANCE = 1             # frames
 MAX_LAG = 4               # frames either way searched for the offset
 PITCH_TOLERANCE = 0.03    # relative: half a semitone is 2.9%
+SWAP_FRAMES = ((5, 8), (6, 9), (7, 10))   # (k_a, k_b) of the standard pairs: a bounce 3 frames later, both in 5..10
 
 
 def _check(videos, audio):
@@ -120,6 +127,67 @@ def real(truths: list[dict], seed: int = 10**6) -> tuple[torch.Tensor, torch.Ten
         batches.append(world.sample(1, seed=seed + i, split="all", shape=t["shape"], colour=t["colour"],
                                     motion=t["motion"], size=size))
     return torch.cat([b.video for b in batches]), torch.cat([soundtrack(b) for b in batches])
+
+
+def swap_pairs(n: int | None = None, seed: int = 2 * 10**6) -> tuple[ShapesBatch, ShapesBatch, list[str]]:
+    """(clips_a, clips_b, prompts): the standard timing-swap pairs. Pair i is the i-th bouncing prompt of the
+    "wording" set (70 of them, cycled), drawn from seed + i with its bounce at frame k_a and again at k_b, the
+    (k_a, k_b) of SWAP_FRAMES in turn; 210 pairs cover every prompt with each of them. n: the first n pairs."""
+    prompts, truths = prompt_set("wording")
+    bouncy = [(p, t) for p, t in zip(prompts, truths) if t["motion"] in vocab.BOUNCES]
+    total = len(bouncy) * len(SWAP_FRAMES)
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= total):
+        raise ValueError(f"n must be an integer from 1 to {total} (each bouncing prompt with each of "
+                         f"{SWAP_FRAMES}), or None for all, got {n!r}")
+    world, g = ShapesWorld(WorldConfig(frames=16, height=32, width=32)), torch.Generator().manual_seed(seed)
+    a, b, chosen = [], [], []
+    for i in range(total if n is None else n):
+        prompt, t = bouncy[i % len(bouncy)]
+        size = t.get("size") or vocab.SIZE_NAMES[int(torch.randint(2, (1,), generator=g))]
+        attributes = {"shape": t["shape"], "colour": t["colour"], "motion": t["motion"], "size": size}
+        for clips, k in zip((a, b), SWAP_FRAMES[i % len(SWAP_FRAMES)]):
+            clips.append(world.sample(1, seed=seed + i, split="all", bounce_frame=k, **attributes))
+        chosen.append(prompt)
+    return ShapesBatch.cat(a), ShapesBatch.cat(b), chosen
+
+
+def timing_swap(sound_for, clips_a: ShapesBatch, clips_b: ShapesBatch, prompts: list[str]) -> dict:
+    """Does the sound move with the bounce? sound_for(videos, prompts) -> (B, samples) must use the same noise
+    for clip i on every call (a fixed seed). Per pair, the click shift is the mean click frame for clip b minus
+    that for clip a (0 when either is silent), the bounce shift k_b - k_a. Returns the pairs, the mean of
+    click shift / bounce shift (1 when the sound follows the picture, 0 when it ignores it), the share of pairs
+    whose click shift is within TOLERANCE of the bounce shift, and how many pairs had a silent clip."""
+    _check_pairs(clips_a, clips_b, prompts)
+    audio_a, audio_b = sound_for(clips_a.video, prompts), sound_for(clips_b.video, prompts)
+    _check(clips_a.video, audio_a), _check(clips_b.video, audio_b)
+    rate = FPS * audio_a.shape[1] // clips_a.video.shape[2]                     # samples per second
+    ratios, follows, silent = [], [], 0
+    for wave_a, wave_b, k_a, k_b in zip(audio_a, audio_b, clips_a.bounce_frame[:, 0].tolist(),
+                                        clips_b.bounce_frame[:, 0].tolist()):
+        clicks_a, clicks_b = click_frames(wave_a.float(), rate), click_frames(wave_b.float(), rate)
+        if clicks_a and clicks_b:
+            click_shift = sum(clicks_b) / len(clicks_b) - sum(clicks_a) / len(clicks_a)
+        else:
+            click_shift, silent = 0.0, silent + 1
+        ratios.append(click_shift / (k_b - k_a))
+        follows.append(abs(click_shift - (k_b - k_a)) <= TOLERANCE)
+    return {"pairs": len(ratios), "click_shift_per_bounce_shift": sum(ratios) / len(ratios),
+            "follow_share": sum(follows) / len(follows), "silent_pairs": silent}
+
+
+def _check_pairs(clips_a, clips_b, prompts):
+    if not isinstance(clips_a, ShapesBatch) or not isinstance(clips_b, ShapesBatch):
+        raise ValueError("clips_a and clips_b must be ShapesBatch pairs, e.g. from swap_pairs(n)")
+    if not len(clips_a) == len(clips_b) == len(prompts):
+        raise ValueError(f"{len(clips_a)} clips a, {len(clips_b)} clips b and {len(prompts)} prompts: "
+                         "pass one prompt per pair")
+    if clips_a.bounce_frame.shape[1] != 1:
+        raise ValueError("the timing swap reads clips of one object")
+    if clips_a.captions != clips_b.captions or not torch.equal(clips_a.motion, clips_b.motion):
+        raise ValueError("each pair must be one clip drawn twice (same seed), differing only in bounce_frame")
+    k_a, k_b = clips_a.bounce_frame[:, 0], clips_b.bounce_frame[:, 0]
+    if (k_a < 0).any() or (k_a == k_b).any():
+        raise ValueError("every pair must bounce, at two different frames (bounce_frame=k_a and k_b)")
 
 
 def score(videos, audio, truths) -> dict:
