@@ -178,13 +178,16 @@ def test_timing_swap_tells_sound_that_follows_the_picture_from_sound_that_does_n
             return sound.soundtrack(replace(clips, bounce_frame=frame(clips)))
         return sound_for
     on_time = sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, b, prompts)
-    assert on_time == {"pairs": 9, "click_shift_per_bounce_shift": 1.0, "follow_share": 1.0, "silent_pairs": 0}
+    assert on_time == {"pairs": 9, "click_shift_per_bounce_shift": 1.0, "follow_share": 1.0, "same_clicks_share": 0.0,
+                       "silent_pairs": 0}
     late = sync.timing_swap(clicks_at(lambda c: c.bounce_frame + 1), a, b, prompts)   # late, but it follows
     assert late["click_shift_per_bounce_shift"] == 1.0 and late["follow_share"] == 1.0
     at_seven = sync.timing_swap(clicks_at(lambda c: torch.full_like(c.bounce_frame, 7)), a, b, prompts)
     assert at_seven["click_shift_per_bounce_shift"] == 0.0 and at_seven["follow_share"] == 0.0
+    assert at_seven["same_clicks_share"] == 1.0
     silent = sync.timing_swap(lambda videos, prompts: torch.zeros(len(videos), 16000), a, b, prompts)
-    assert silent == {"pairs": 9, "click_shift_per_bounce_shift": 0.0, "follow_share": 0.0, "silent_pairs": 9}
+    assert silent == {"pairs": 9, "click_shift_per_bounce_shift": 0.0, "follow_share": 0.0, "same_clicks_share": 1.0,
+                      "silent_pairs": 9}
     with pytest.raises(ValueError, match="one prompt per pair"):
         sync.timing_swap(clicks_at(lambda c: c.bounce_frame), a, b, prompts[:2])
     with pytest.raises(ValueError, match="one clip drawn twice"):
@@ -219,6 +222,20 @@ def test_shipped_joint_model_clicks_on_the_bounces_it_draws():
     out = SoundVideoPipeline.from_pretrained()(bouncy, seed=0, steps=12)
     result = sync.synchrony(out.videos, out.audio)
     assert result["precision"] >= 0.9 and result["recall"] >= 0.9, result
+
+
+def test_swap_only_measures_the_swap_and_keeps_the_other_rows(tmp_path, capsys):
+    import json
+
+    from toolkit.experiments.sound_video import main
+    out = tmp_path / "sound_video.json"
+    out.write_text(json.dumps({"command": "python -m toolkit.experiments.sound_video", "rows": [{"model": "kept"}]}))
+    assert main(["--swap-only", "--pairs", "2", "--scales", "4", "--out", str(out)]) == 0
+    table = json.loads(out.read_text())
+    assert table["rows"] == [{"model": "kept"}] and table["timing_swap"]["rows"][0]["pairs"] == 2
+    assert "timing swap, 2 pairs" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="does not exist"):
+        main(["--swap-only", "--out", str(tmp_path / "none.json")])
 
 
 def test_generate_writes_an_mp4_with_sound_and_the_figure_and_the_same_seed_gives_the_same_clip(tmp_path):

@@ -156,15 +156,17 @@ def timing_swap(sound_for, clips_a: ShapesBatch, clips_b: ShapesBatch, prompts: 
     for clip i on every call (a fixed seed). Per pair, the click shift is the mean click frame for clip b minus
     that for clip a (0 when either is silent), the bounce shift k_b - k_a. Returns the pairs, the mean of
     click shift / bounce shift (1 when the sound follows the picture, 0 when it ignores it), the share of pairs
-    whose click shift is within TOLERANCE of the bounce shift, and how many pairs had a silent clip."""
+    whose click shift is within TOLERANCE of the bounce shift, the share whose two clips click at exactly the
+    same frames, and how many pairs had a silent clip."""
     _check_pairs(clips_a, clips_b, prompts)
     audio_a, audio_b = sound_for(clips_a.video, prompts), sound_for(clips_b.video, prompts)
     _check(clips_a.video, audio_a), _check(clips_b.video, audio_b)
     rate = FPS * audio_a.shape[1] // clips_a.video.shape[2]                     # samples per second
-    ratios, follows, silent = [], [], 0
+    ratios, follows, same, silent = [], [], 0, 0
     for wave_a, wave_b, k_a, k_b in zip(audio_a, audio_b, clips_a.bounce_frame[:, 0].tolist(),
                                         clips_b.bounce_frame[:, 0].tolist()):
         clicks_a, clicks_b = click_frames(wave_a.float(), rate), click_frames(wave_b.float(), rate)
+        same += clicks_a == clicks_b
         if clicks_a and clicks_b:
             click_shift = sum(clicks_b) / len(clicks_b) - sum(clicks_a) / len(clicks_a)
         else:
@@ -172,7 +174,8 @@ def timing_swap(sound_for, clips_a: ShapesBatch, clips_b: ShapesBatch, prompts: 
         ratios.append(click_shift / (k_b - k_a))
         follows.append(abs(click_shift - (k_b - k_a)) <= TOLERANCE)
     return {"pairs": len(ratios), "click_shift_per_bounce_shift": sum(ratios) / len(ratios),
-            "follow_share": sum(follows) / len(follows), "silent_pairs": silent}
+            "follow_share": sum(follows) / len(follows), "same_clicks_share": same / len(ratios),
+            "silent_pairs": silent}
 
 
 def _check_pairs(clips_a, clips_b, prompts):
@@ -236,4 +239,20 @@ def evaluate(sets=("wording", "combination"), limit: int | None = None, batch: i
                          "seconds": round(time.perf_counter() - start)})
         rows.append({"model": "real clips with their soundtracks", "set": set_name, "prompts": len(prompts),
                      **score(real_videos, real_audio, truths), "seconds": 0})
+    return rows
+
+
+def evaluate_swap(n: int | None = None, scales=(2.0, 4.0), steps: int = 20, batch: int = 32) -> list[dict]:
+    """One timing-swap row per guidance scale for the joint model's video-to-audio, on swap_pairs(n).
+    Batch k of either side uses seed k, so both clips of a pair get the same noise."""
+    from ..pipelines.sound_video import SoundVideoPipeline
+    joint, pairs, rows = SoundVideoPipeline.from_pretrained(), swap_pairs(n), []
+    for g in scales:
+        def sound_for(videos, prompts, g=g):
+            return torch.cat([joint.sound_for(videos[i:i + batch], prompts[i:i + batch], seed=k, steps=steps,
+                                              guidance_scale=g)
+                              for k, i in enumerate(range(0, len(videos), batch))])
+        start = time.perf_counter()
+        rows.append({"model": f"joint, sound for real clips (video-to-audio), guidance {g:g}", "steps": steps,
+                     **timing_swap(sound_for, *pairs), "seconds": round(time.perf_counter() - start)})
     return rows
