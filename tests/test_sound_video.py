@@ -13,6 +13,7 @@ from toolkit.generate import GenerateError, generate_with_sound
 from toolkit.models.audio_autoencoder import AudioAutoencoder
 from toolkit.models.sound_video_dit import POSITIONS_PER_SECOND, SoundVideoDiT, time_features
 from toolkit.pipelines.sound_video import SoundVideoPipeline
+from toolkit.runtime import pick
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -222,6 +223,17 @@ def test_shipped_joint_model_clicks_on_the_bounces_it_draws():
     out = SoundVideoPipeline.from_pretrained()(bouncy, seed=0, steps=12)
     result = sync.synchrony(out.videos, out.audio)
     assert result["precision"] >= 0.9 and result["recall"] >= 0.9, result
+
+
+@pytest.mark.xfail(strict=True, reason="issue 22's target (the click moves with the bounce) is not reached: on the "
+                   "210 swap pairs the click moves 0.002 frames per frame the bounce moves, follow share 0, the same "
+                   "clicks in 96-97% of pairs (assets/metrics/sound_video.json, timing_swap)")
+def test_shipped_joint_model_moves_its_click_when_the_bounce_moves():
+    pipe = SoundVideoPipeline.from_pretrained()
+    steps = pick(20, 8)
+    result = sync.timing_swap(lambda videos, prompts: pipe.sound_for(videos, prompts, seed=0, steps=steps),
+                              *sync.swap_pairs(pick(24, 6)))
+    assert result["follow_share"] >= 0.9, result
 
 
 def test_swap_only_measures_the_swap_and_keeps_the_other_rows(tmp_path, capsys):
