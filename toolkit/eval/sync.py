@@ -5,7 +5,7 @@
     events(videos, audio)       # per clip: the frames of its bounces (read from the picture) and of its clicks
     synchrony(videos, audio)    # {"precision": 0.95, "recall": 0.93, "offset_frames": 0, ...}
     pitch_adherence(audio, truths)
-    timing_swap(sound_for, *swap_pairs(48))   # {"click_shift_per_bounce_shift": 1.0, "follow_share": 1.0, ...}
+    timing_swap(sound_for, *swap_pairs(48))   # {"click_shift_per_bounce_shift": 1 if the sound follows, 0 if not, ...}
 
 Read with no learned weights, as the other judges:
   * bounces, from the picture: the attribute reader (toolkit.eval.reader) follows the object's centre; a clip
