@@ -71,8 +71,11 @@ def test_explorer_figure_and_widget():
 
     image_vae, video_vae = tiny(VAE), tiny(VideoVAE)
     image, clip = torch.zeros(3, 32, 32), torch.zeros(3, 16, 32, 32)
-    assert len(explorer_figure(image_vae, image, [0, 1, 0, 0]).axes) == 8           # 4 pictures + 4 channels
-    assert len(explorer_figure(video_vae, clip, [0, 1, 0, 0], latent_frame=1, frames=4).axes) == 16
+    figure = explorer_figure(image_vae, image, [0, 1, 0, 0])              # 4 pictures + 4 channels, 2 colour bars
+    assert len(figure.axes) == 10
+    assert [ax.get_ylabel() for ax in figure.axes[-2:]] == ["|change|", "scaled latent value"]
+    figure = explorer_figure(video_vae, clip, [0, 1, 0, 0], latent_frame=1, frames=4)    # 4 rows of 4, a colour bar
+    assert len(figure.axes) == 17 and figure.axes[-1].get_ylabel() == "|change|"
     with pytest.raises(ValueError, match="one image"):
         explorer_figure(image_vae, torch.zeros(1, 3, 32, 32), [0] * 4)
 

@@ -24,6 +24,8 @@ matching** picks a straight one.
    follows, seen in DDPM's coordinates and in flow matching's, and why straight paths need fewer steps.
 """),
 ("code", r"""
+import inspect
+
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.ticker import LogFormatter
@@ -64,7 +66,14 @@ DDPM is a random walk; the other three solve the **probability-flow ODE** $\frac
 whose solution carries each noise image to one clean image, deterministically. DDIM is Euler's method on
 it; Heun is second order at twice the cost; DPM-Solver++ is second order at the cost of one call, by
 reusing the previous step's $\hat x_0$ ($r$ is the ratio of the last two step sizes in $\ln\sigma$).
-All four are plain functions of the denoiser in `toolkit/diffusion/samplers.py`.
+All four are plain functions of the denoiser in `toolkit/diffusion/samplers.py`. Their loops, read from it
+(`steps` walks the σ's, calls the denoiser and records the trajectory; DDIM's `eta` > 0 would add
+fresh noise, DDPM-like, and is 0 here):
+"""),
+("code", r"""
+for sampler in (sample_ddim, sample_heun, sample_dpmpp_2m):
+    source = inspect.getsource(sampler)
+    print(source[source.index("    for i, "):source.index("    return steps.result")])
 """),
 ("code", r"""
 # NBVAL_CHECK_OUTPUT

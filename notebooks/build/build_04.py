@@ -444,10 +444,11 @@ highest (`best_scale`)? How many times larger is its Fréchet distance to real i
 (`frechet_growth`)? Would you ship that scale?
 """),
 ("code", r"""
+early_rows = early["rows"]
 best_scale = None       # your code here
 frechet_growth = None   # your code here
-check_exercise("04.3a", best_scale, rows=early["rows"])
-check_exercise("04.3b", frechet_growth, rows=early["rows"]);
+check_exercise("04.3a", best_scale, rows=early_rows)
+check_exercise("04.3b", frechet_growth, rows=early_rows);
 """),
 ]
 

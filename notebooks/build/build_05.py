@@ -468,9 +468,7 @@ filling with colour; and frames 12 to 15 still change, because the decoder lets 
 """),
 ("code", r"""
 display(latent_explorer(video_vae, clips[1]))
-fig = explorer_figure(video_vae, clips[1], offsets=[0, 0, 2, 2, 0, 2, 0, -2], latent_frame=2)
-change = fig.axes[-1]                                      # the last frame of the |perturbed − reconstruction| row
-fig.colorbar(change.images[0], cax=change.inset_axes([1.08, 0, 0.08, 1])).set_label("|change|", fontsize=7)
+explorer_figure(video_vae, clips[1], offsets=[0, 0, 2, 2, 0, 2, 0, -2], latent_frame=2);
 """),
 ("md", r"""
 ## Where this shows up in production

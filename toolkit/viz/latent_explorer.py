@@ -69,36 +69,39 @@ def explorer_figure(vae, x: torch.Tensor, offsets, latent_frame: int | None = No
     if x.ndim == 3:                                                       # an image
         moved = perturb(z, offsets)[0].numpy()                            # (C, h, w)
         columns = max(4, moved.shape[0])
-        fig, axes = plt.subplots(2, columns, figsize=(1.7 * columns, 3.9), squeeze=False)
+        fig, axes = plt.subplots(2, columns, figsize=(1.7 * columns + 0.6, 3.9), squeeze=False, layout="constrained")
         for ax, image, title in zip(axes[0], (x, reconstruction, perturbed), titles):
             ax.imshow(to_numpy_image(image), interpolation="nearest"), ax.set_title(title, fontsize=8)
-        axes[0, 3].imshow(change, cmap="magma", vmin=0, vmax=0.5, interpolation="nearest")
+        changed = axes[0, 3].imshow(change, cmap="magma", vmin=0, vmax=0.5, interpolation="nearest")
         axes[0, 3].set_title(titles[3], fontsize=8)
         for c, ax in enumerate(axes[1]):
             if c < moved.shape[0]:
-                ax.imshow(moved[c], cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
+                latent = ax.imshow(moved[c], cmap="PuOr", vmin=-3, vmax=3, interpolation="nearest")
                 ax.set_title(f"latent channel {c}\noffset {float(offsets[c]):+.2f}", fontsize=8)
         for ax in axes.flat:
             ax.axis("off")
+        fig.colorbar(changed, ax=axes[0, 3], fraction=0.05).set_label("|change|", fontsize=7)
+        fig.colorbar(latent, ax=axes[1, :], fraction=0.02).set_label("scaled latent value", fontsize=7)
     else:                                                                 # a clip: rows of frames
         T = x.shape[1]
         picks = list(range(0, T, max(1, T // frames)))[:frames]           # every other frame of 16, for 8
         rows = (x, reconstruction, perturbed, change)
-        fig, axes = plt.subplots(4, len(picks), figsize=(1.05 * len(picks) + 1.2, 4.9), squeeze=False)
+        fig, axes = plt.subplots(4, len(picks), figsize=(1.05 * len(picks) + 1.6, 4.9), squeeze=False,
+                                 layout="constrained")
         for i, row in enumerate(rows):
             for j, t in enumerate(picks):
                 ax = axes[i, j]
                 if i < 3:
                     ax.imshow(to_numpy_image(row[:, t]), interpolation="nearest")
                 else:
-                    ax.imshow(row[t], cmap="magma", vmin=0, vmax=0.5, interpolation="nearest")
+                    changed = ax.imshow(row[t], cmap="magma", vmin=0, vmax=0.5, interpolation="nearest")
                 ax.set_xticks([]), ax.set_yticks([])
                 if i == 3:
                     ax.set_xlabel(f"frame {t}", fontsize=7)
             axes[i, 0].set_ylabel(titles[i].replace(" − ", "−\n"), fontsize=7)
+        fig.colorbar(changed, ax=axes[3, :], fraction=0.02).set_label("|change|", fontsize=7)
     where = "" if latent_frame is None else f", latent frame {latent_frame} only"
     fig.suptitle(f"offsets {', '.join(f'{float(o):+.1f}' for o in offsets)}{where}", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
