@@ -170,3 +170,23 @@ def test_compiled_training_matches_eager_and_checkpoints_plain_names(tmp_path):
     assert torch.equal(compiled.ema_model[0].weight, eager.ema_model[0].weight)
     saved = load_file(tmp_path / f"{latest_checkpoint(tmp_path)}.safetensors")
     assert "model.0.weight" in saved and not any("_orig_mod" in k for k in saved)
+
+
+def test_the_first_steps_of_a_longer_run_are_a_shorter_run():
+    """What toolkit.experiments.training_curve and guidance_early rely on: nothing in a run depends on its length
+    (warm-up and learning rate go by the step, batches by their index), so the EMA model after N steps of a longer
+    run, handed to the callback, is bit for bit that of a run of N steps."""
+    import copy
+
+    from toolkit.recipes import text_to_image
+    from toolkit.text import TextConditioner
+
+    text = TextConditioner.from_pretrained()
+    tiny = dict(unet="cpu-tiny", train="cpu-tiny", batch_size=2)
+    seen = {}
+    text_to_image.train_model(text_to_image.TextToImageConfig(steps=4, **tiny), text, progress=False,
+                              callback=lambda step, ema: seen.setdefault(step, copy.deepcopy(ema.state_dict())))
+    assert sorted(seen) == [1, 2, 3, 4]
+    short = text_to_image.train_model(text_to_image.TextToImageConfig(steps=2, **tiny), text, progress=False)
+    assert all(torch.equal(seen[2][k], v) for k, v in short.ema_model.state_dict().items())
+    assert not all(torch.equal(seen[4][k], v) for k, v in short.ema_model.state_dict().items())
